@@ -1,0 +1,71 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set up their own
+# virtualenv in .venv from the pinned requirements.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests run in parallel; override with `make test PYTEST_ARGS="-k paper"`.
+PYTEST_ARGS ?=
+DEV_ENV := DJANGO_DEBUG=1
+
+.PHONY: run test check lint format migrate demo bench chromium clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+migrate: $(VENV)/.runtime
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(DEV_ENV) $(BIN)/python manage.py load_demo
+
+## Serve the demo site on SQLite at http://127.0.0.1:8000
+run: demo
+	@echo "ShortScience is starting at http://$(HOST):$(PORT)/"
+	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Run the whole test suite (browser tests need /usr/bin/chromium: `make chromium`)
+test: $(VENV)/.dev chromium
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+## Install Debian's Chromium for the browser tests when it is missing (needs root)
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; \
+	  fi; \
+	fi
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Lint, check migrations are complete, then run the tests
+check: lint
+	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) test
+
+## Benchmarks against PostgreSQL (see docs/benchmarks.md)
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 test-results

@@ -1,0 +1,15 @@
+from django.contrib import messages
+from django.contrib.auth import logout
+
+
+def end_banned_sessions(get_response):
+    """A ban takes effect at the banned user's next request, whatever session they hold."""
+
+    def middleware(request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_banned:
+            logout(request)
+            messages.error(request, "This account has been suspended by the moderators.")
+        return get_response(request)
+
+    return middleware

@@ -1,0 +1,62 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+username_validator = RegexValidator(
+    r"^[A-Za-z0-9_-]+\Z",
+    "A username may contain only letters, digits, underscores and hyphens.",
+)
+
+
+class CaseInsensitiveUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    username = models.CharField(
+        "username",
+        max_length=40,
+        unique=True,
+        validators=[username_validator],
+        help_text="Letters, digits, underscores and hyphens; at most 40 characters.",
+        error_messages={"unique": "That username is taken."},
+    )
+    display_name = models.CharField(max_length=100, blank=True)
+    bio = models.TextField("short bio", max_length=2000, blank=True)
+    orcid = models.CharField("ORCID iD", max_length=19, blank=True)
+    email_on_comments = models.BooleanField("email me about comments on my summaries", default=True)
+    email_confirmed = models.BooleanField(default=False)
+    # Mean net score of public summaries; recomputed when votes change.
+    reputation = models.FloatField(default=0.0, db_index=True)
+    public_summary_count = models.PositiveIntegerField(default=0)
+    banned_at = models.DateTimeField(null=True, blank=True)
+    ban_reason = models.CharField(max_length=500, blank=True)
+
+    objects = CaseInsensitiveUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.username
+
+    def get_absolute_url(self):
+        return reverse("accounts:profile", args=[self.username])
+
+    @property
+    def name(self):
+        """What the site shows for this person."""
+        return self.display_name or self.username
+
+    @property
+    def is_banned(self):
+        return self.banned_at is not None
+
+    @property
+    def is_moderator(self):
+        return self.is_staff and (self.is_superuser or self.has_perm("summaries.change_summary"))

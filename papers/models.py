@@ -1,0 +1,218 @@
+import re
+
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+
+ARXIV_NEW_STYLE = re.compile(r"^\d{4}\.\d{4,5}$")
+
+
+class Venue(models.Model):
+    key = models.CharField(
+        max_length=100, unique=True, help_text="dblp prefix such as conf/nips, or a DOI prefix."
+    )
+    name = models.CharField(max_length=300)
+    short_name = models.CharField(max_length=50, blank=True)
+    url = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+    def get_absolute_url(self):
+        return reverse("papers:venue", args=[self.key])
+
+    @property
+    def label(self):
+        if self.short_name and self.short_name.lower() != self.name.lower():
+            return f"{self.name} ({self.short_name})"
+        return self.name
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=300, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def family_name(self):
+        """Last word of the name, before any ", Jr" suffix; good enough for citation labels."""
+        words = self.name.split(",")[0].split()
+        return words[-1] if words else self.name
+
+    @classmethod
+    def slug_for(cls, name):
+        return slugify(name, allow_unicode=True)[:300] or "unknown"
+
+
+class Keyword(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PaperQuerySet(models.QuerySet):
+    def for_listing(self):
+        """What a page needs to show a paper's header without further queries."""
+        return self.select_related("venue").prefetch_related(*self.listing_prefetches())
+
+    @staticmethod
+    def listing_prefetches(prefix=""):
+        """Ordered authors and keywords; `prefix` reaches them through a relation."""
+        return [
+            models.Prefetch(
+                f"{prefix}authorships",
+                queryset=Authorship.objects.select_related("author").order_by("position"),
+            ),
+            f"{prefix}keywords",
+        ]
+
+    def find(self, identifier):
+        """The paper behind a key, an alias key, an arXiv id or a DOI, or None."""
+        identifier = identifier.strip()
+        if identifier.lower().startswith("dblp:"):
+            identifier = identifier[5:]
+        paper = self.filter(bibtex_key=identifier).first()
+        if paper:
+            return paper
+        alias = PaperAlias.objects.select_related("paper").filter(key=identifier).first()
+        if alias:
+            return alias.paper
+        if ARXIV_NEW_STYLE.match(identifier):
+            return self.filter(arxiv_id=identifier).first()
+        if identifier.startswith("10.") and "/" in identifier:
+            return self.filter(doi=identifier.lower()).first()
+        return None
+
+
+class Paper(models.Model):
+    bibtex_key = models.CharField("BibTeX key", max_length=255, unique=True)
+    entry_type = models.CharField(max_length=30, default="article")
+    title = models.CharField(max_length=1000)
+    venue = models.ForeignKey(
+        Venue, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers"
+    )
+    venue_name = models.CharField(
+        max_length=500, blank=True, help_text="The booktitle or journal as written in the entry."
+    )
+    year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    abstract = models.TextField(blank=True)
+    published = models.DateField("first published", null=True, blank=True)
+    doi = models.CharField("DOI", max_length=255, blank=True, db_index=True)
+    arxiv_id = models.CharField("arXiv id", max_length=50, blank=True, db_index=True)
+    urls = models.JSONField(default=list, blank=True)
+    keywords = models.ManyToManyField(Keyword, blank=True, related_name="papers")
+    authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
+    source = models.CharField(max_length=50, blank=True, help_text="Where the entry came from.")
+    bibtex = models.TextField("original BibTeX entry", blank=True)
+    # Denormalized: how many public summaries the paper has (kept by Summary.save/delete).
+    public_summary_count = models.PositiveIntegerField(default=0, db_index=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["venue", "year"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("papers:detail", args=[self.bibtex_key])
+
+    @property
+    def author_list(self):
+        """Ordered authors; uses the prefetch from for_listing() when present."""
+        return [a.author for a in self.authorships.all()]
+
+    @property
+    def author_names(self):
+        return [a.name for a in self.author_list]
+
+    @property
+    def venue_label(self):
+        if self.venue:
+            return str(self.venue)
+        return self.venue_name
+
+    @property
+    def citation_label(self):
+        """ "Ren et al., 2015", "Gal & Ghahramani, 2015", "Vaswani, 2017"."""
+        authors = self.author_list
+        if not authors:
+            names = self.title[:40]
+        elif len(authors) == 1:
+            names = authors[0].family_name
+        elif len(authors) == 2:
+            names = f"{authors[0].family_name} & {authors[1].family_name}"
+        else:
+            names = f"{authors[0].family_name} et al."
+        return f"{names}, {self.year}" if self.year else names
+
+    @property
+    def arxiv_url(self):
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
+    def arxiv_pdf_url(self):
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
+    def doi_url(self):
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    def set_authors(self, names):
+        """Replace the ordered author list with these display names."""
+        self.authorships.all().delete()
+        for position, name in enumerate(names):
+            slug = Author.slug_for(name)
+            author, _ = Author.objects.get_or_create(slug=slug, defaults={"name": name})
+            Authorship.objects.create(paper=self, author=author, position=position)
+
+    def set_keywords(self, names):
+        keywords = [Keyword.objects.get_or_create(name=name[:100])[0] for name in names if name]
+        self.keywords.set(keywords)
+
+
+class Authorship(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "position"], name="authorship_unique_position")
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.paper_id}"
+
+
+class PaperAlias(models.Model):
+    """Another key for a paper (e.g. the arXiv key of a conference paper); it redirects."""
+
+    key = models.CharField(max_length=255, unique=True)
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="aliases")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "paper aliases"
+
+    def __str__(self):
+        return f"{self.key} → {self.paper.bibtex_key}"

@@ -1,0 +1,18 @@
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "papers"
+
+urlpatterns = [
+    # The original site's query-string URLs, answered with a 301 to the canonical page.
+    re_path(r"^paper/?$", views.legacy_paper, name="legacy_paper"),
+    re_path(r"^venue/?$", views.legacy_venue, name="legacy_venue"),
+    path("paper/<bibkey:key>/", views.paper_detail, name="detail"),
+    path("venues/", views.venue_list, name="venues"),
+    re_path(
+        r"^venue/(?P<key>[^?#\s]+?)/(?P<year>[0-9]{4})/$", views.venue_detail, name="venue_year"
+    ),
+    path("venue/<bibkey:key>/", views.venue_detail, name="venue"),
+    path("year/<int:year>/", views.year_detail, name="year"),
+]

@@ -1,0 +1,126 @@
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from summaries.models import Citation, Summary
+from summaries.pagination import paginate
+
+from .models import Paper, PaperAlias, Venue
+
+
+def _get_paper_or_redirect(key):
+    """The paper with this key, or a redirect to it when the key is an alias, an arXiv id or a
+    DOI; 404 otherwise."""
+    paper = Paper.objects.for_listing().filter(bibtex_key=key).first()
+    if paper:
+        return paper, None
+    alias = PaperAlias.objects.select_related("paper").filter(key=key).first()
+    target = alias.paper if alias else Paper.objects.find(key)
+    if target is None:
+        raise Http404(f"No paper with the key {key!r}.")
+    return None, redirect(target, permanent=True)
+
+
+@require_GET
+def paper_detail(request, key):
+    paper, redirection = _get_paper_or_redirect(key)
+    if redirection:
+        return redirection
+    summaries = list(
+        Summary.objects.visible_to(request.user)
+        .filter(paper=paper)
+        .select_related("author", "paper")
+        .best_first()
+    )
+    public_summaries = Summary.objects.public().filter(paper=paper)
+    cites = (
+        Paper.objects.for_listing()
+        .filter(citations__summary__in=public_summaries)
+        .exclude(pk=paper.pk)
+        .distinct()
+        .order_by("-year", "title")
+    )
+    missing_citations = (
+        Citation.objects.filter(summary__in=public_summaries, paper__isnull=True)
+        .values_list("cited_key", flat=True)
+        .distinct()
+        .order_by("cited_key")
+    )
+    cited_by = (
+        Summary.objects.public()
+        .filter(citations__paper=paper)
+        .exclude(paper=paper)
+        .select_related("author", "paper")
+        .distinct()
+        .order_by("-score", "-created")
+    )
+    return render(
+        request,
+        "papers/paper_detail.html",
+        {
+            "paper": paper,
+            "summaries": summaries,
+            "cites": list(cites),
+            "missing_citations": list(missing_citations),
+            "cited_by": list(cited_by),
+        },
+    )
+
+
+@require_GET
+def legacy_paper(request):
+    key = request.GET.get("bibtexKey", "").strip()
+    if not key:
+        raise Http404("No bibtexKey given.")
+    return redirect(reverse("papers:detail", args=[key]), permanent=True)
+
+
+@require_GET
+def legacy_venue(request):
+    key = request.GET.get("key", "").strip()
+    if not key:
+        return redirect("papers:venues", permanent=True)
+    year = request.GET.get("year", "").strip()
+    if year.isdigit() and len(year) == 4:
+        return redirect(reverse("papers:venue_year", args=[key, year]), permanent=True)
+    return redirect(reverse("papers:venue", args=[key]), permanent=True)
+
+
+@require_GET
+def venue_list(request):
+    venues = Venue.objects.annotate(
+        summary_count=Coalesce(Sum("papers__public_summary_count"), 0)
+    ).order_by("-summary_count", "name")
+    return render(request, "papers/venue_list.html", {"venues": venues})
+
+
+@require_GET
+def venue_detail(request, key, year=None):
+    venue = get_object_or_404(Venue, key=key)
+    years = list(
+        Paper.objects.filter(venue=venue, public_summary_count__gt=0, year__isnull=False)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("-year")
+    )
+    if year is not None:
+        year = int(year)
+    summaries = Summary.objects.public().filter(paper__venue=venue)
+    if year is not None:
+        summaries = summaries.filter(paper__year=year)
+    page = paginate(request, summaries.for_listing().best_first())
+    return render(
+        request,
+        "papers/venue_detail.html",
+        {"venue": venue, "years": years, "year": year, "page": page},
+    )
+
+
+@require_GET
+def year_detail(request, year):
+    summaries = Summary.objects.public().filter(paper__year=year).for_listing().best_first()
+    page = paginate(request, summaries)
+    return render(request, "papers/year_detail.html", {"year": year, "page": page})

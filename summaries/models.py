@@ -1,0 +1,336 @@
+import math
+import secrets
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from papers.models import Paper, PaperAlias
+
+from . import rendering
+
+PUBLIC_SUMMARY = Q(state="published", deleted_at__isnull=True, is_private=False)
+
+
+def hotness(score, created):
+    """Score with time decay that never needs recomputing: newer summaries start higher and a
+    tenfold score is worth about 12.5 hours of age. Stored, so the popular tab is an index scan."""
+    order = math.log10(max(abs(score), 1))
+    sign = 1 if score > 0 else -1 if score < 0 else 0
+    return round(sign * order + created.timestamp() / 45000, 7)
+
+
+def citation_targets(keys):
+    """Look up cited keys (bibtex keys or aliases) for the renderer in a fixed number of queries."""
+    papers = {p.bibtex_key: p for p in Paper.objects.for_listing().filter(bibtex_key__in=keys)}
+    missing = [k for k in keys if k not in papers]
+    if missing:
+        for alias in PaperAlias.objects.filter(key__in=missing).select_related("paper"):
+            papers[alias.key] = alias.paper
+    return {
+        key: rendering.CitationTarget(
+            url=paper.get_absolute_url(), label=paper.citation_label, title=paper.title
+        )
+        for key, paper in papers.items()
+    }
+
+
+class ModerationState(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    HIDDEN = "hidden", "Hidden by a moderator"
+    SPAM = "spam", "Spam"
+
+
+class SummaryQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(PUBLIC_SUMMARY)
+
+    def visible_to(self, user):
+        """Public summaries plus, for a signed-in user, their own private or hidden ones."""
+        if user.is_authenticated:
+            return self.filter(PUBLIC_SUMMARY | Q(author=user, deleted_at__isnull=True))
+        return self.public()
+
+    def for_listing(self):
+        """Everything a summary card shows (paper header and author) in a fixed query count."""
+        return self.select_related("author", "paper__venue").prefetch_related(
+            *Paper.objects.listing_prefetches(prefix="paper__")
+        )
+
+    def best_first(self):
+        return self.order_by("-score", "-created", "-pk")
+
+    def popular(self):
+        return self.order_by("-hotness", "-pk")
+
+    def recent(self):
+        return self.order_by("-edited", "-pk")
+
+
+class Summary(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="summaries")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="summaries",
+        help_text="Empty when the writer deleted their account and kept the summary public.",
+    )
+    source = models.TextField("Markdown source")
+    html = models.TextField("rendered HTML", blank=True, editable=False)
+    html_version = models.PositiveIntegerField(default=0, editable=False)
+    is_private = models.BooleanField("private", default=False)
+    is_anonymous = models.BooleanField("anonymous", default=False)
+    share_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    score = models.IntegerField(default=0)
+    hotness = models.FloatField(default=0.0)
+    comment_count = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+    edited = models.DateTimeField(default=timezone.now)
+    state = models.CharField(
+        max_length=20, choices=ModerationState.choices, default=ModerationState.PUBLISHED
+    )
+    moderation_reason = models.CharField(max_length=500, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "summaries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "author"], name="summary_one_per_paper_and_author"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["-edited"], name="summary_public_recent", condition=PUBLIC_SUMMARY
+            ),
+            models.Index(fields=["-score"], name="summary_public_top", condition=PUBLIC_SUMMARY),
+            models.Index(
+                fields=["-hotness"], name="summary_public_popular", condition=PUBLIC_SUMMARY
+            ),
+        ]
+
+    def __str__(self):
+        return f"Summary of {self.paper_id} by {self.author_id or 'a deleted account'}"
+
+    @transaction.atomic
+    def save(self, *args, **kwargs):
+        cited_keys = self.render()
+        self.hotness = hotness(self.score, self.created)
+        super().save(*args, **kwargs)
+        self.sync_citations(cited_keys)
+        refresh_public_counts(paper_id=self.paper_id, author_id=self.author_id)
+
+    def get_absolute_url(self):
+        return self.paper.get_absolute_url() + f"#{self.anchor}"
+
+    @property
+    def anchor(self):
+        if self.is_anonymous or self.author is None:
+            return f"summary-{self.pk}"
+        return self.author.username
+
+    @property
+    def is_public(self):
+        return self.state == "published" and self.deleted_at is None and not self.is_private
+
+    @property
+    def shows_author(self):
+        return not self.is_anonymous and self.author is not None
+
+    @property
+    def byline(self):
+        return self.author.name if self.shows_author else "Anonymous"
+
+    def can_edit(self, user):
+        return user.is_authenticated and user.pk == self.author_id and not user.is_banned
+
+    def can_view(self, user):
+        if self.is_public:
+            return True
+        return user.is_authenticated and (user.pk == self.author_id or user.is_moderator)
+
+    def render(self):
+        result = rendering.render_markdown(self.source, resolve_citations=citation_targets)
+        self.html = result.html
+        self.html_version = rendering.PIPELINE_VERSION
+        return result.cited_keys
+
+    def new_share_token(self):
+        self.share_token = secrets.token_urlsafe(24)
+
+    def sync_citations(self, cited_keys):
+        current = dict(self.citations.values_list("cited_key", "pk"))
+        stale = [pk for key, pk in current.items() if key not in cited_keys]
+        if stale:
+            Citation.objects.filter(pk__in=stale).delete()
+        new = [key for key in cited_keys if key not in current]
+        if new:
+            found = {key: Paper.objects.find(key) for key in new}
+            Citation.objects.bulk_create(
+                Citation(summary=self, cited_key=key, paper=found[key]) for key in new
+            )
+
+    def record_revision(self, editor):
+        """Keep the current text as a revision; every save of a summary goes through this."""
+        return Revision.objects.create(summary=self, source=self.source, editor=editor)
+
+
+def refresh_public_counts(*, paper_id, author_id):
+    """Recount the denormalized public-summary counters of a paper and its writer."""
+    from accounts.models import User
+
+    Paper.objects.filter(pk=paper_id).update(
+        public_summary_count=Summary.objects.public().filter(paper_id=paper_id).count()
+    )
+    if author_id:
+        User.objects.filter(pk=author_id).update(
+            public_summary_count=Summary.objects.public().filter(author_id=author_id).count()
+        )
+
+
+class Revision(models.Model):
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="revisions")
+    source = models.TextField()
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self):
+        return f"Revision {self.pk} of summary {self.summary_id}"
+
+
+class Vote(models.Model):
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
+    value = models.SmallIntegerField(choices=[(1, "+1"), (-1, "-1")])
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["summary", "user"], name="vote_one_per_user"),
+            models.CheckConstraint(condition=Q(value__in=[1, -1]), name="vote_value_plus_or_minus"),
+        ]
+
+    def __str__(self):
+        return f"{self.value:+d} by {self.user_id} on {self.summary_id}"
+
+
+class CommentQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(state="published", deleted_at__isnull=True)
+
+
+class Comment(models.Model):
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    source = models.TextField()
+    html = models.TextField(blank=True, editable=False)
+    created = models.DateTimeField(default=timezone.now)
+    edited = models.DateTimeField(default=timezone.now)
+    state = models.CharField(
+        max_length=20, choices=ModerationState.choices, default=ModerationState.PUBLISHED
+    )
+    moderation_reason = models.CharField(max_length=500, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created", "pk"]
+        indexes = [models.Index(fields=["summary", "created"])]
+
+    def __str__(self):
+        return f"Comment {self.pk} on summary {self.summary_id}"
+
+    def save(self, *args, **kwargs):
+        self.html = rendering.render_markdown(
+            self.source,
+            resolve_citations=citation_targets,
+            allow_headings=False,
+            allow_images=False,
+        ).html
+        super().save(*args, **kwargs)
+
+
+class Citation(models.Model):
+    """A \\cite{key} in a summary; paper is filled in once the cited paper exists."""
+
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="citations")
+    cited_key = models.CharField(max_length=255, db_index=True)
+    paper = models.ForeignKey(
+        Paper, null=True, blank=True, on_delete=models.SET_NULL, related_name="citations"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["summary", "cited_key"], name="citation_unique_key")
+        ]
+
+    def __str__(self):
+        return f"{self.summary_id} cites {self.cited_key}"
+
+
+class Report(models.Model):
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        ABUSE = "abuse", "Abusive or offensive"
+        PLAGIARISM = "plagiarism", "Copied from elsewhere"
+        WRONG = "wrong", "Wrong paper or seriously wrong content"
+        OTHER = "other", "Something else"
+
+    summary = models.ForeignKey(
+        Summary, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="reports_filed",
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    text = models.TextField(blank=True, max_length=2000)
+    created = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(summary__isnull=False, comment__isnull=True)
+                | Q(summary__isnull=True, comment__isnull=False),
+                name="report_targets_one_thing",
+            )
+        ]
+
+    def __str__(self):
+        target = f"summary {self.summary_id}" if self.summary_id else f"comment {self.comment_id}"
+        return f"Report on {target}: {self.get_reason_display()}"

@@ -1,0 +1,45 @@
+from django.utils import timezone
+
+from accounts.models import User
+
+
+def _log_in(client, login, password="correct horse battery"):
+    return client.post("/accounts/login/", {"username": login, "password": password})
+
+
+def test_log_in_by_username_in_any_case_or_by_email(client, author):
+    for login in ["alice", "ALICE", "alice@example.org", "Alice@Example.org"]:
+        client.logout()
+        response = _log_in(client, login)
+        assert response.status_code == 302, login
+        assert client.get("/").wsgi_request.user == author
+
+
+def test_wrong_password_is_refused_with_a_message(client, author):
+    response = _log_in(client, "alice", "wrong")
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_banned_user_cannot_log_in(client, author):
+    User.objects.filter(pk=author.pk).update(banned_at=timezone.now(), ban_reason="spam")
+    response = _log_in(client, "alice")
+    assert response.status_code == 200
+    assert not client.get("/").wsgi_request.user.is_authenticated
+
+
+def test_ban_ends_an_existing_session_at_the_next_request(client, author):
+    client.force_login(author)
+    assert client.get("/").wsgi_request.user.is_authenticated
+    User.objects.filter(pk=author.pk).update(banned_at=timezone.now(), ban_reason="spam")
+    response = client.get("/")
+    assert not response.wsgi_request.user.is_authenticated
+    assert "suspended by the moderators" in response.content.decode()
+    assert not client.get("/about/").wsgi_request.user.is_authenticated
+
+
+def test_log_out_only_by_post(client, author):
+    client.force_login(author)
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.post("/accounts/logout/").status_code == 302
+    assert not client.get("/").wsgi_request.user.is_authenticated

@@ -1,0 +1,79 @@
+"""The cast shared by the suite: an author, a stranger, a moderator and papers with summaries,
+built with plain objects.create()."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from accounts.models import User
+from papers.models import Paper, Venue
+from summaries.models import Summary
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_simple(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests do not run collectstatic, so use the storage that needs no manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def author(db):
+    return User.objects.create_user(
+        "alice", "alice@example.org", "correct horse battery", display_name="Alice Liddell"
+    )
+
+
+@pytest.fixture
+def stranger(db):
+    return User.objects.create_user("mallory", "mallory@example.org", "correct horse battery")
+
+
+@pytest.fixture
+def moderator(db):
+    user = User.objects.create_user(
+        "mod", "mod@example.org", "correct horse battery", is_staff=True
+    )
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="summaries"))
+    return user
+
+
+@pytest.fixture
+def venue(db):
+    return Venue.objects.create(
+        key="conf/nips", name="Neural Information Processing Systems", short_name="NeurIPS"
+    )
+
+
+def make_paper(key="conf/nips/RenHGS15", *, venue=None, year=2015, authors=None, **fields):
+    fields.setdefault("title", f"A paper called {key}")
+    paper = Paper.objects.create(bibtex_key=key, venue=venue, year=year, **fields)
+    paper.set_authors(authors or ["Shaoqing Ren", "Kaiming He", "Ross Girshick", "Jian Sun"])
+    return paper
+
+
+def make_summary(paper, author, source="A *short* summary.", **fields):
+    summary = Summary(paper=paper, author=author, source=source, **fields)
+    summary.save()
+    summary.record_revision(author)
+    return summary
+
+
+@pytest.fixture
+def paper(venue):
+    return make_paper(
+        venue=venue,
+        title="Faster R-CNN: Towards Real-Time Object Detection with Region Proposal Networks",
+        arxiv_id="1506.01497",
+        abstract="Region proposal networks share features with the detector.",
+        published=datetime.date(2015, 6, 4),
+    )
+
+
+@pytest.fixture
+def summary(paper, author):
+    return make_summary(paper, author, "The RPN proposes boxes from shared features.")

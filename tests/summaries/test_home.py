@@ -1,0 +1,92 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import User
+from tests.conftest import make_paper, make_summary
+
+
+def _many_summaries(count, venue):
+    writers = [User.objects.create_user(f"writer{i}") for i in range(count)]
+    for i, writer in enumerate(writers):
+        paper = make_paper(f"conf/nips/Paper{i}", venue=venue, title=f"Paper number {i}")
+        paper.set_keywords(["dblp", "cs.LG"])
+        make_summary(paper, writer, f"Summary {i} with $x_{i}$ math.")
+
+
+def test_home_lists_public_summary_under_its_paper(client, summary):
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Faster R-CNN: Towards Real-Time Object Detection" in page
+    assert "Shaoqing Ren, Kaiming He, Ross Girshick, Jian Sun" in page
+    assert "NeurIPS</a> - <a" in page  # "Venue - Year"
+    assert "The RPN proposes boxes from shared features." in page
+    assert f'href="/paper/conf/nips/RenHGS15/#{summary.author.username}"' in page
+    assert "[link]" in page
+    assert "The site has 1 public summary" in page
+
+
+def test_home_hides_private_deleted_and_hidden_summaries(client, paper, author, stranger):
+    make_summary(paper, author, "secret words", is_private=True)
+    other = make_paper("conf/nips/Other15", title="Another paper")
+    make_summary(other, stranger, "hidden words", state="hidden")
+    third = make_paper("conf/nips/Third15", title="Third paper")
+    make_summary(third, author, "deleted words", deleted_at=timezone.now())
+    page = client.get("/").content.decode()
+    assert "secret words" not in page
+    assert "hidden words" not in page
+    assert "deleted words" not in page
+    assert "The site has 0 public summaries" in page
+
+
+@pytest.mark.parametrize("tab", ["popular", "recent", "top"])
+def test_home_tabs_answer_and_mark_the_current_tab(client, summary, tab):
+    response = client.get("/", {"tab": tab})
+    assert response.status_code == 200
+    assert f'href="?tab={tab}" ' in response.content.decode()
+    assert 'aria-current="page"' in response.content.decode()
+
+
+def test_top_tab_ranks_by_score_and_recent_by_edit_time(client, venue, author, stranger):
+    old = make_summary(make_paper("conf/nips/Old", venue=venue, title="Old but loved"), author)
+    new = make_summary(make_paper("conf/nips/New", venue=venue, title="New and unloved"), stranger)
+    old.score = 5
+    old.edited = timezone.now() - datetime.timedelta(days=30)
+    old.save()
+    top = client.get("/?tab=top").content.decode()
+    recent = client.get("/?tab=recent").content.decode()
+    assert top.index("Old but loved") < top.index("New and unloved")
+    assert recent.index("New and unloved") < recent.index("Old but loved")
+    assert new.pk
+
+
+def test_home_paginates(client, venue, settings):
+    settings.PAGE_SIZE = 2
+    _many_summaries(3, venue)
+    first = client.get("/").content.decode()
+    assert "Page 1 of 2" in first
+    assert client.get("/?page=2").status_code == 200
+    assert client.get("/?page=3").status_code == 404
+    assert client.get("/?page=abc").status_code == 404
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_home_query_count_does_not_grow_with_items(
+    client, venue, count, settings, django_assert_max_num_queries
+):
+    settings.PAGE_SIZE = 50
+    _many_summaries(count, venue)
+    with django_assert_max_num_queries(8):
+        response = client.get("/")
+    assert response.content.decode().count('class="card"') == count
+
+
+def test_about_page_explains_syntax_and_counts(client, summary):
+    response = client.get("/about/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "\\cite{conf/nips/RenHGS15}" in page
+    assert "$E = mc^2$" in page
+    assert "<strong>1</strong> public summaries" in page
