@@ -334,3 +334,35 @@ class Report(models.Model):
     def __str__(self):
         target = f"summary {self.summary_id}" if self.summary_id else f"comment {self.comment_id}"
         return f"Report on {target}: {self.get_reason_display()}"
+
+
+class ModerationAction(models.Model):
+    """Who did what to which piece of content, when and why; written by summaries.moderation."""
+
+    class Verb(models.TextChoices):
+        HIDE = "hide", "Hid"
+        SPAM = "spam", "Marked as spam"
+        RESTORE = "restore", "Restored"
+        DISMISS = "dismiss", "Dismissed report"
+        BAN = "ban", "Banned"
+        UNBAN = "unban", "Unbanned"
+        MERGE = "merge", "Merged papers"
+        EDIT = "edit", "Edited"
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=20, choices=Verb.choices)
+    target_type = models.CharField(max_length=20)
+    target_id = models.BigIntegerField()
+    target_repr = models.CharField(max_length=300)
+    reason = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self):
+        who = self.moderator or "a deleted moderator"
+        return f"{who} {self.get_verb_display().lower()} {self.target_type} {self.target_repr}"
