@@ -4,6 +4,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from summaries import moderation
+from summaries.models import resolve_waiting_citations
 
 from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue
 
@@ -62,6 +63,13 @@ class PaperAdmin(admin.ModelAdmin):
     inlines = [AuthorshipInline, PaperAliasInline]
     actions = ["merge_selected"]
     show_full_result_count = False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        paper = form.instance
+        resolve_waiting_citations(
+            keys=[paper.bibtex_key, *paper.aliases.values_list("key", flat=True)]
+        )
 
     @admin.action(description="Merge selected duplicate papers into one", permissions=["change"])
     def merge_selected(self, request, queryset):

@@ -193,6 +193,23 @@ def refresh_public_counts(*, paper_id, author_id):
         )
 
 
+def resolve_waiting_citations(*, keys):
+    """Link citations of `keys` that were waiting for their paper (now added, or now an alias)
+    and re-render the summaries citing them, so their missing-reference marks become links."""
+    waiting = Citation.objects.filter(paper__isnull=True, cited_key__in=list(keys))
+    wanted = set(waiting.values_list("cited_key", flat=True))
+    if not wanted:
+        return 0
+    targets = dict(Paper.objects.filter(bibtex_key__in=wanted).values_list("bibtex_key", "pk"))
+    targets.update(PaperAlias.objects.filter(key__in=wanted).values_list("key", "paper_id"))
+    for key, paper_id in targets.items():
+        Citation.objects.filter(paper__isnull=True, cited_key=key).update(paper_id=paper_id)
+    citing = Summary.objects.filter(citations__cited_key__in=list(targets)).distinct()
+    for summary in citing:
+        summary.save()
+    return len(targets)
+
+
 class Revision(models.Model):
     summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="revisions")
     source = models.TextField()
