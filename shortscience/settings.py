@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "shortscience.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shortscience.pagecache.page_cache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -192,6 +193,12 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShortScience <noreply@shortscience.local>")
 
+# Whole pages for anonymous readers, invalidated by every write (shortscience/pagecache.py).
+# Needs a cache shared by all processes, so it defaults to on only with Redis.
+PAGE_CACHE_SECONDS = (
+    env_int("PAGE_CACHE_SECONDS", 600) if env_bool("PAGE_CACHE", bool(REDIS_URL)) else 0
+)
+
 # Bounded request bodies: a summary is at most 100 KB, a BibTeX upload at most 5 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
@@ -244,6 +251,9 @@ LOGGING = {
         "shortscience.request": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")},
     },
 }
+
+# The benchmark's floor: a trivial view served by the same stack, enabled only for `make bench`.
+BENCH_FLOOR = env_bool("BENCH_FLOOR", False)
 
 # Summaries per page on list pages.
 PAGE_SIZE = env_int("PAGE_SIZE", 20)
