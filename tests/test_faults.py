@@ -198,13 +198,15 @@ def test_killed_worker_is_replaced_and_only_in_flight_requests_fail(tmp_path):
         assert len(before) == 2
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
-        killed_at = len(results)
-        for _ in range(50):
+        for _ in range(100):
             time.sleep(0.2)
             after = workers()
             if len(after) == 2 and victim not in after:
                 break
-        time.sleep(1.5)
+        replaced_at = len(results)
+        deadline = time.monotonic() + 20
+        while len(results) < replaced_at + 10 and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         stop.set()
         for client in clients:
@@ -214,5 +216,5 @@ def test_killed_worker_is_replaced_and_only_in_flight_requests_fail(tmp_path):
     failures = [status for status in results if status != 200]
     # At most the requests that were inside the killed worker: one per client connection.
     assert len(failures) <= len(clients), failures
-    assert results[killed_at:][-10:] == [200] * 10
-    assert len(results) > 50
+    after_replacement = results[replaced_at:]
+    assert len(after_replacement) >= 10 and set(after_replacement) == {200}
