@@ -225,6 +225,8 @@ if _proxy_header:
     header = "HTTP_" + _proxy_header.upper().replace("-", "_")
     SECURE_PROXY_SSL_HEADER = (header, "https")
     USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+# Only behind a proxy that sets X-Forwarded-For may it name the client (for throttling).
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 # Logs go to stdout, one line each, tagged with the id of the request they belong to.
 LOGGING = {
