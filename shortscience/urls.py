@@ -12,6 +12,7 @@ handler500 = "shortscience.views.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("feeds/", include("summaries.feed_urls")),
     path("", include("summaries.urls")),
     path("", include("papers.urls")),
     path("", include("accounts.urls")),

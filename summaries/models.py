@@ -187,6 +187,8 @@ def refresh_public_counts(*, paper_id, author_id):
     Paper.objects.filter(pk=paper_id).update(
         public_summary_count=Summary.objects.public().filter(paper_id=paper_id).count()
     )
+    # Public summary text is part of the paper's search document.
+    Paper.objects.filter(pk=paper_id).update_search_vectors()
     if author_id:
         User.objects.filter(pk=author_id).update(
             public_summary_count=Summary.objects.public().filter(author_id=author_id).count()
