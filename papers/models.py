@@ -43,14 +43,14 @@ class Author(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("papers:author", args=[self.slug])
-
     def save(self, *args, **kwargs):
         renaming = not self._state.adding
         super().save(*args, **kwargs)
         if renaming:  # A renamed author changes what their papers are found by.
             Paper.objects.filter(authorships__author=self).update_search_vectors()
+
+    def get_absolute_url(self):
+        return reverse("papers:author", args=[self.slug])
 
     @property
     def family_name(self):
@@ -156,12 +156,12 @@ class Paper(models.Model):
     def __str__(self):
         return self.title
 
-    def get_absolute_url(self):
-        return reverse("papers:detail", args=[self.bibtex_key])
-
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         Paper.objects.filter(pk=self.pk).update_search_vectors()
+
+    def get_absolute_url(self):
+        return reverse("papers:detail", args=[self.bibtex_key])
 
     @property
     def author_list(self):

@@ -109,10 +109,11 @@ def _joined_text(queryset, field):
 
 def _postgres_reindex(papers):
     keywords = Paper.keywords.through.objects
+    authors = _joined_text(Authorship.objects, "author__name")
     papers.update(
         search_vector=(
             SearchVector("title", weight="A", config=CONFIG)
-            + SearchVector(_joined_text(Authorship.objects, "author__name"), weight="B", config=CONFIG)
+            + SearchVector(authors, weight="B", config=CONFIG)
             + SearchVector(
                 "abstract", _joined_text(keywords, "keyword__name"), weight="C", config=CONFIG
             )
@@ -242,9 +243,8 @@ def paper_named_by(text):
         kind, value = found
         if kind == "arxiv":
             value = re.sub(r"v\d+$", "", value)
-            return (
-                Paper.objects.filter(arxiv_id=value).first()
-                or Paper.objects.find(f"journals/corr/{value}")
+            return Paper.objects.filter(arxiv_id=value).first() or Paper.objects.find(
+                f"journals/corr/{value}"
             )
         if kind == "doi":
             return Paper.objects.filter(doi=value.lower()).first()

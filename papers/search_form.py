@@ -2,14 +2,16 @@ from django import forms
 
 from .models import Venue
 
+YEARS = {"min_value": 1000, "max_value": 2999, "required": False}
+
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", max_length=300, required=False)
     venue = forms.ModelChoiceField(
         Venue.objects.order_by("name"), to_field_name="key", required=False, empty_label="Any"
     )
-    year_from = forms.IntegerField(label="From year", min_value=1000, max_value=2999, required=False)
-    year_to = forms.IntegerField(label="To year", min_value=1000, max_value=2999, required=False)
+    year_from = forms.IntegerField(label="From year", **YEARS)
+    year_to = forms.IntegerField(label="To year", **YEARS)
     has_summaries = forms.BooleanField(label="Only papers with summaries", required=False)
 
     def search_arguments(self):

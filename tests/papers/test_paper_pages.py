@@ -10,8 +10,8 @@ def test_paper_page_shows_metadata_links_and_summary(client, summary):
     page = response.content.decode()
     assert '<h1 class="paper-title">' in page
     assert (
-        '<a href="/author/shaoqing-ren/">Shaoqing Ren</a>, <a href="/author/kaiming-he/">Kaiming He</a>'
-        in page
+        '<a href="/author/shaoqing-ren/">Shaoqing Ren</a>, '
+        '<a href="/author/kaiming-he/">Kaiming He</a>' in page
     )
     assert 'href="/venue/conf/nips/"' in page
     assert 'href="/venue/conf/nips/2015/"' in page
