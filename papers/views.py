@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from summaries.models import Citation, Summary
 from summaries.pagination import paginate
 
-from . import search
+from . import search, sharing
 from .models import Author, Keyword, Paper, PaperAlias, Venue
 from .search_form import SearchForm
 
@@ -59,11 +59,15 @@ def paper_detail(request, key):
         .distinct()
         .order_by("-score", "-created")
     )
+    public = [summary for summary in summaries if summary.is_public]
+    card = sharing.social_card(paper, public)
     return render(
         request,
         "papers/paper_detail.html",
         {
             "paper": paper,
+            "card": card,
+            "json_ld": sharing.scholarly_article(paper, public, card),
             "summaries": summaries,
             "cites": list(cites),
             "missing_citations": list(missing_citations),
