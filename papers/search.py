@@ -22,7 +22,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .identifiers_shim import resolve_identifier  # papers.bibtex's, once it lands on main
+from .bibtex import arxiv_key, resolve_identifier
 from .models import Authorship, Paper
 
 CONFIG = "english"
@@ -242,9 +242,8 @@ def paper_named_by(text):
     if found:
         kind, value = found
         if kind == "arxiv":
-            value = re.sub(r"v\d+$", "", value)
             return Paper.objects.filter(arxiv_id=value).first() or Paper.objects.find(
-                f"journals/corr/{value}"
+                arxiv_key(value)
             )
         if kind == "doi":
             return Paper.objects.filter(doi=value.lower()).first()

@@ -83,8 +83,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shortscience.middleware.request_log",
     "shortscience.middleware.healthcheck",
     "django.middleware.security.SecurityMiddleware",
+    "shortscience.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -217,13 +219,30 @@ if _proxy_header:
     SECURE_PROXY_SSL_HEADER = (header, "https")
     USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 
+# Logs go to stdout, one line each, tagged with the id of the request they belong to.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "shortscience.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # request_log already writes one line per request; skip Django's duplicate 4xx lines.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "shortscience.request": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")},
+    },
 }
 
 # Summaries per page on list pages.

@@ -28,6 +28,7 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),
+    path("csp-report/", views.csp_report, name="csp_report"),
     path("", include("summaries.urls")),
     path("", include("papers.urls")),
     path("", include("accounts.urls")),

@@ -222,3 +222,10 @@ def test_search_page_query_count_is_constant(client, db, count, django_assert_ma
     with django_assert_max_num_queries(12):
         response = client.get("/search/", {"q": "graph"})
     assert response.context["page"].paginator.count == count
+
+
+def test_summary_hidden_by_a_moderator_stops_being_found(client, corpus, moderator):
+    from summaries.moderation import hide
+
+    hide(corpus["dropout"].summaries.get(), moderator=moderator, reason="spam check")
+    assert result_keys(client, q="regularizes") == []
