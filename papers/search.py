@@ -82,8 +82,12 @@ def reindex(papers):
         _sqlite_reindex(papers)
 
 
+MARKDOWN_NOISE = re.compile(r"\*\*|__|`+|(?:^|(?<=\s))#+\s")
+
+
 def _marked_html(snippet):
-    text = escape(" ".join(snippet.split()))
+    """Escape a snippet of source text, drop Markdown's loudest markup, <mark> the matches."""
+    text = escape(MARKDOWN_NOISE.sub("", " ".join(snippet.split())))
     return mark_safe(text.replace(START, "<mark>").replace(STOP, "</mark>"))
 
 

@@ -229,3 +229,12 @@ def test_summary_hidden_by_a_moderator_stops_being_found(client, corpus, moderat
 
     hide(corpus["dropout"].summaries.get(), moderator=moderator, reason="spam check")
     assert result_keys(client, q="regularizes") == []
+
+
+def test_renamed_author_is_found_by_the_new_name(client, corpus):
+    from papers.models import Author
+
+    hinton = Author.objects.get(name="Geoffrey Hinton")
+    hinton.name = "Geoffrey Everest Hinton"
+    hinton.save()
+    assert result_keys(client, q="Everest") == ["journals/jmlr/SrivastavaHKSS14"]
