@@ -13,6 +13,7 @@ page runs it: count, first page of 20 with authors and keywords, then snippets.
 """
 
 import argparse
+import itertools
 import os
 import random
 import statistics
@@ -28,8 +29,9 @@ os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
 
-# A field's worth of real terms, drawn with a Zipf-like skew so that some words are in a
-# third of all papers and most are rare, as in real titles and abstracts.
+# A field's worth of real terms at the head of a 20,000-word vocabulary whose words are drawn
+# with Zipf's law, as words in real abstracts are: the commonest is in nearly every paper,
+# the hundredth in about one in eight, most in a handful.
 TERMS = """
 learning deep neural network networks model models training data attention transformer
 representation representations language image images vision visual graph graphs
@@ -73,16 +75,24 @@ VENUES = [
 ]
 
 
-def word(rng):
-    """A real term most of the time, else a made-up rare word (the long tail)."""
-    if rng.random() < 0.85:
-        index = min(int(rng.paretovariate(1.1)) - 1, len(TERMS) - 1)
-        return TERMS[(index * 7) % len(TERMS)] if rng.random() < 0.5 else rng.choice(TERMS)
-    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+def make_vocabulary(size=20_000):
+    rng = random.Random(0)
+    vocabulary = list(dict.fromkeys(TERMS))
+    seen = set(vocabulary)
+    while len(vocabulary) < size:
+        made = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        if made not in seen:
+            seen.add(made)
+            vocabulary.append(made)
+    return vocabulary
+
+
+VOCABULARY = make_vocabulary()
+ZIPF = list(itertools.accumulate(1 / rank for rank in range(1, len(VOCABULARY) + 1)))
 
 
 def words(rng, low, high):
-    return " ".join(word(rng) for _ in range(rng.randint(low, high)))
+    return " ".join(rng.choices(VOCABULARY, cum_weights=ZIPF, k=rng.randint(low, high)))
 
 
 def ensure_database(url):
@@ -107,7 +117,7 @@ def ensure_database(url):
 
 
 def generate(target, rng):
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from accounts.models import User
     from papers.models import Author, Authorship, Keyword, Paper, Venue
@@ -180,52 +190,69 @@ def generate(target, rng):
                         )
             Summary.objects.bulk_create(summaries)
         print(f"  {min(start + batch, target)} papers", flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE papers_paper p SET public_summary_count = (SELECT count(*)"
-            " FROM summaries_summary s WHERE s.paper_id = p.id AND s.state = 'published'"
-            " AND s.deleted_at IS NULL AND NOT s.is_private) WHERE p.id >= %s",
-            [Paper.objects.order_by("pk").values_list("pk", flat=True)[have]],
-        )
-    print("indexing...", flush=True)
-    ids = list(Paper.objects.filter(search_vector=None).values_list("pk", flat=True))
-    for start in range(0, len(ids), 10000):
-        Paper.objects.filter(pk__in=ids[start : start + 10000]).update_search_vectors()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE papers_paper")
     print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
 
 
+def prepare():
+    """Counters and search documents for whatever is not indexed yet; safe to re-run."""
+    from django.db import connection
+
+    from papers.models import Paper
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute(
+            "UPDATE papers_paper p SET public_summary_count = c.n FROM (SELECT paper_id,"
+            " count(*) AS n FROM summaries_summary WHERE state = 'published'"
+            " AND deleted_at IS NULL AND NOT is_private GROUP BY paper_id) c"
+            " WHERE c.paper_id = p.id AND p.public_summary_count <> c.n"
+        )
+    ids = list(Paper.objects.filter(search_vector=None).values_list("pk", flat=True))
+    if not ids:
+        return
+    print(f"indexing {len(ids)} papers...", flush=True)
+    started = time.perf_counter()
+    for start in range(0, len(ids), 5000):
+        Paper.objects.filter(pk__in=ids[start : start + 5000]).update_search_vectors()
+        print(f"  {min(start + 5000, len(ids))}", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE papers_paper")
+    print(f"indexed in {time.perf_counter() - started:.0f} s", flush=True)
+
+
 def queries(rng, count):
-    from papers.models import Author, Venue
+    from papers.models import Author, Paper, Venue
 
     surnames = list({a.name.split()[-1] for a in Author.objects.all()[:2000]})
     venue_keys = list(Venue.objects.values_list("key", flat=True))
-    common = TERMS[:40]
+    titles = list(Paper.objects.order_by("?").values_list("title", flat=True)[:count])
+    common, middling, rare = VOCABULARY[:30], VOCABULARY[100:2000], VOCABULARY[5000:]
     made = []
     for number in range(count):
         kind = number % 10
+        title = titles[number % len(titles)].lower().split()
+        at = rng.randrange(max(len(title) - 3, 1))
         filters = {}
         if kind == 0:
             text = rng.choice(common)  # one very common word
         elif kind == 1:
-            text = "".join(rng.choice(SYLLABLES) for _ in range(3))  # rare or absent
+            text = rng.choice(rare)
         elif kind in (2, 3):
-            text = f"{rng.choice(TERMS)} {rng.choice(TERMS)}"
+            text = f"{rng.choice(middling)} {rng.choice(middling)}"
         elif kind == 4:
-            text = " ".join(rng.choice(TERMS) for _ in range(3))
+            text = f"{rng.choice(common)} {rng.choice(middling)} {rng.choice(middling)}"
         elif kind == 5:
-            text = f'"{rng.choice(TERMS)} {rng.choice(TERMS)}"'  # a phrase
+            text = '"' + " ".join(title[at : at + 2]) + '"'  # a phrase from a real title
         elif kind == 6:
             text = rng.choice(surnames)
         elif kind == 7:
-            text = f"{rng.choice(surnames)} {rng.choice(TERMS)}"
+            text = f"{rng.choice(surnames)} {rng.choice(middling)}"
         elif kind == 8:
             text = rng.choice(common)
             filters = {"venue": rng.choice(venue_keys), "year_from": 2015, "year_to": 2020}
         else:
-            text = f"{rng.choice(TERMS)} -{rng.choice(common)}"
-            filters = {"has_summaries": True}
+            text = " ".join(title[at : at + 4])  # words remembered from a title
+            filters = {"has_summaries": rng.random() < 0.5}
         made.append((text, filters))
     return made
 
@@ -268,7 +295,8 @@ def main():
     if generating:
         call_command("migrate", verbosity=0)
         generate(args.papers, rng)
-    print(f"{Paper.objects.count()} papers, {len(TERMS)} common terms")
+        prepare()
+    print(f"{Paper.objects.count()} papers, a vocabulary of {len(VOCABULARY)} words")
 
     workload = queries(rng, args.queries)
     for text, filters in workload[:10]:  # warm the cache the way a running site would be

@@ -19,6 +19,7 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.db import connection
 from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Substr
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -30,6 +31,9 @@ FTS_TABLE = "papers_paper_fts"
 # bm25 weights for the FTS5 columns title, authors, body (abstract + keywords), summaries.
 FTS_WEIGHTS = "10.0, 5.0, 2.0, 1.0"
 REINDEX_BATCH = 500
+# On PostgreSQL at most this many matches are ranked (see _postgres_search).
+RANKED_CANDIDATES = 500
+SNIPPET_SOURCE_CHARS = 3000
 # Snippet markers no one types; the text is escaped first, then they become <mark>.
 START, STOP = "\x02", "\x03"
 
@@ -53,6 +57,11 @@ def search(text, *, venue=None, year_from=None, year_to=None, has_summaries=Fals
     if connection.vendor == "postgresql":
         return _postgres_search(papers, text)
     return _sqlite_search(papers, text)
+
+
+def result_cap():
+    """How many results a search can return at most, or None when there is no cap."""
+    return RANKED_CANDIDATES if connection.vendor == "postgresql" else None
 
 
 def attach_snippets(papers, text):
@@ -131,9 +140,16 @@ def _postgres_query(text):
 
 
 def _postgres_search(papers, text):
+    # Ranking reads every matching document, and a common word matches most of the library;
+    # so rank at most RANKED_CANDIDATES matches, preferring papers with summaries, then newer.
     query = _postgres_query(text)
-    return (
+    candidates = (
         papers.filter(search_vector=query)
+        .order_by("-public_summary_count", "-pk")
+        .values("pk")[:RANKED_CANDIDATES]
+    )
+    return (
+        Paper.objects.filter(pk__in=candidates)
         .annotate(rank=SearchRank(F("search_vector"), query))
         .order_by("-rank", "-public_summary_count", "-pk")
     )
@@ -153,8 +169,11 @@ def _postgres_snippets(ids, text):
     rows = (
         Paper.objects.filter(pk__in=ids)
         .annotate(
+            # ts_headline parses all it is given: the start of long summaries is enough.
             from_summaries=SearchHeadline(
-                _joined_text(_public_summaries(), "source"), query, **options
+                Substr(_joined_text(_public_summaries(), "source"), 1, SNIPPET_SOURCE_CHARS),
+                query,
+                **options,
             ),
             from_abstract=SearchHeadline("abstract", query, **options),
         )

@@ -152,7 +152,13 @@ def search_page(request):
     return render(
         request,
         "papers/search.html",
-        {"form": form, "query": query, "page": page, "query_string": filters.urlencode()},
+        {
+            "form": form,
+            "query": query,
+            "page": page,
+            "query_string": filters.urlencode(),
+            "result_cap": search.result_cap(),
+        },
     )
 
 

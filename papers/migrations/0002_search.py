@@ -3,7 +3,7 @@ table. Each backend's part is a no-op on the other. Both are filled for existing
 afterwards papers.search.reindex() keeps them current."""
 
 import django.contrib.postgres.search
-from django.db import migrations
+from django.db import DatabaseError, migrations, transaction
 
 PUBLIC = "s.state = 'published' AND s.deleted_at IS NULL AND NOT s.is_private"
 
@@ -27,6 +27,21 @@ SQLITE_KEYWORDS = KEYWORDS.replace("string_agg", "group_concat")
 SQLITE_SUMMARIES = SUMMARIES.replace("string_agg", "group_concat")
 
 
+def use_lz4(schema_editor):
+    """Ranking decompresses every candidate's vector; lz4 does that about twice as fast as the
+    default pglz. PostgreSQL 14+ built with lz4 only; elsewhere the default stays."""
+    connection = schema_editor.connection
+    if connection.pg_version < 140000:
+        return
+    try:
+        with transaction.atomic(using=connection.alias):
+            schema_editor.execute(
+                "ALTER TABLE papers_paper ALTER COLUMN search_vector SET COMPRESSION lz4"
+            )
+    except DatabaseError:
+        pass  # built without lz4
+
+
 def create_search_documents(apps, schema_editor):
     execute = schema_editor.execute
     if schema_editor.connection.vendor == "postgresql":
@@ -34,6 +49,7 @@ def create_search_documents(apps, schema_editor):
             "CREATE INDEX IF NOT EXISTS paper_search_vector_gin"
             " ON papers_paper USING gin (search_vector)"
         )
+        use_lz4(schema_editor)
         execute(POSTGRES_FILL)
     elif schema_editor.connection.vendor == "sqlite":
         execute(

@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from papers.models import Venue
+from papers.models import Paper, Venue
 from papers.search import search
 from tests.conftest import make_paper, make_summary
 
@@ -238,3 +238,22 @@ def test_renamed_author_is_found_by_the_new_name(client, corpus):
     hinton.name = "Geoffrey Everest Hinton"
     hinton.save()
     assert result_keys(client, q="Everest") == ["journals/jmlr/SrivastavaHKSS14"]
+
+
+def test_very_common_words_rank_a_bounded_set_and_say_so(client, db, monkeypatch, author):
+    from django.db import connection
+
+    from papers import search as search_module
+
+    for i in range(5):
+        make_paper(f"conf/x/Common{i}", title=f"Learning thing {i}", authors=["A B"])
+    make_summary(Paper.objects.get(bibtex_key="conf/x/Common0"), author, "learning notes")
+    monkeypatch.setattr(search_module, "RANKED_CANDIDATES", 3)
+    response = client.get("/search/", {"q": "learning"})
+    keys = [p.bibtex_key for p in response.context["page"].object_list]
+    if connection.vendor == "postgresql":
+        assert len(keys) == 3 and "conf/x/Common0" in keys  # papers with summaries first
+        assert "More than 3 papers match" in response.content.decode()
+    else:  # FTS5 ranks everything
+        assert len(keys) == 5
+        assert "5 papers found." in response.content.decode()
