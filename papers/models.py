@@ -1,5 +1,6 @@
 import re
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
@@ -42,6 +43,15 @@ class Author(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        renaming = not self._state.adding
+        super().save(*args, **kwargs)
+        if renaming:  # A renamed author changes what their papers are found by.
+            Paper.objects.filter(authorships__author=self).update_search_vectors()
+
+    def get_absolute_url(self):
+        return reverse("papers:author", args=[self.slug])
+
     @property
     def family_name(self):
         """Last word of the name, before any ", Jr" suffix; good enough for citation labels."""
@@ -62,6 +72,9 @@ class Keyword(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("papers:keyword", args=[self.name])
+
 
 class PaperQuerySet(models.QuerySet):
     def for_listing(self):
@@ -78,6 +91,15 @@ class PaperQuerySet(models.QuerySet):
             ),
             f"{prefix}keywords",
         ]
+
+    def update_search_vectors(self):
+        """Re-index these papers for search: title, authors, abstract, keywords and the text of
+        their public summaries. Paper.save(), set_authors(), set_keywords() and summary saves
+        call it; code that writes papers in bulk (an import, a queryset .update()) must call it
+        on what it wrote, e.g. `Paper.objects.filter(pk__in=ids).update_search_vectors()`."""
+        from . import search
+
+        search.reindex(self)
 
     def find(self, identifier):
         """The paper behind a key, an alias key, an arXiv id or a DOI, or None."""
@@ -121,6 +143,8 @@ class Paper(models.Model):
     public_summary_count = models.PositiveIntegerField(default=0, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # PostgreSQL's full-text document (GIN-indexed); SQLite keeps an FTS5 table instead.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PaperQuerySet.as_manager()
 
@@ -131,6 +155,10 @@ class Paper(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        Paper.objects.filter(pk=self.pk).update_search_vectors()
 
     def get_absolute_url(self):
         return reverse("papers:detail", args=[self.bibtex_key])
@@ -183,10 +211,12 @@ class Paper(models.Model):
             slug = Author.slug_for(name)
             author, _ = Author.objects.get_or_create(slug=slug, defaults={"name": name})
             Authorship.objects.create(paper=self, author=author, position=position)
+        Paper.objects.filter(pk=self.pk).update_search_vectors()
 
     def set_keywords(self, names):
         keywords = [Keyword.objects.get_or_create(name=name[:100])[0] for name in names if name]
         self.keywords.set(keywords)
+        Paper.objects.filter(pk=self.pk).update_search_vectors()
 
 
 class Authorship(models.Model):

@@ -15,4 +15,7 @@ urlpatterns = [
     ),
     path("venue/<bibkey:key>/", views.venue_detail, name="venue"),
     path("year/<int:year>/", views.year_detail, name="year"),
+    path("search/", views.search_page, name="search"),
+    path("author/<str:slug>/", views.author_detail, name="author"),
+    path("keyword/<str:name>/", views.keyword_detail, name="keyword"),
 ]

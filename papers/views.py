@@ -1,4 +1,4 @@
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,7 +8,9 @@ from django.views.decorators.http import require_GET
 from summaries.models import Citation, Summary
 from summaries.pagination import paginate
 
-from .models import Paper, PaperAlias, Venue
+from . import search, sharing
+from .models import Author, Keyword, Paper, PaperAlias, Venue
+from .search_form import SearchForm
 
 
 def _get_paper_or_redirect(key):
@@ -57,11 +59,15 @@ def paper_detail(request, key):
         .distinct()
         .order_by("-score", "-created")
     )
+    public = [summary for summary in summaries if summary.is_public]
+    card = sharing.social_card(paper, public)
     return render(
         request,
         "papers/paper_detail.html",
         {
             "paper": paper,
+            "card": card,
+            "json_ld": sharing.scholarly_article(paper, public, card),
             "summaries": summaries,
             "cites": list(cites),
             "missing_citations": list(missing_citations),
@@ -124,3 +130,53 @@ def year_detail(request, year):
     summaries = Summary.objects.public().filter(paper__year=year).for_listing().best_first()
     page = paginate(request, summaries)
     return render(request, "papers/year_detail.html", {"year": year, "page": page})
+
+
+@require_GET
+def search_page(request):
+    """Search results; a query that is a key, arXiv id or DOI of a paper goes straight to it."""
+    form = SearchForm(request.GET or None)
+    query = ""
+    page = None
+    if form.is_valid():
+        query = form.cleaned_data["q"].strip()
+    if query:
+        paper = search.paper_named_by(query)
+        if paper:
+            return redirect(paper)
+        results = search.search(query, **form.search_arguments()).for_listing()
+        page = paginate(request, results)
+        page.object_list = search.attach_snippets(page.object_list, query)
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    return render(
+        request,
+        "papers/search.html",
+        {
+            "form": form,
+            "query": query,
+            "page": page,
+            "query_string": filters.urlencode(),
+            "result_cap": search.result_cap(),
+        },
+    )
+
+
+@require_GET
+def author_detail(request, slug):
+    author = get_object_or_404(Author, slug=slug)
+    papers = (
+        Paper.objects.filter(authorships__author=author)
+        .for_listing()
+        .order_by(F("year").desc(nulls_last=True), "title")
+    )
+    page = paginate(request, papers, per_page=50)
+    return render(request, "papers/author_detail.html", {"author": author, "page": page})
+
+
+@require_GET
+def keyword_detail(request, name):
+    keyword = get_object_or_404(Keyword, name=name)
+    summaries = Summary.objects.public().filter(paper__keywords=keyword)
+    page = paginate(request, summaries.for_listing().best_first())
+    return render(request, "papers/keyword_detail.html", {"keyword": keyword, "page": page})

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, register_converter
 
 from accounts.urls import auth_urlpatterns
 from shortscience import converters, views
+from shortscience.sitemaps import SITEMAPS
 
 register_converter(converters.BibKeyConverter, "bibkey")
 
@@ -13,6 +15,20 @@ handler500 = "shortscience.views.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("feeds/", include("summaries.feed_urls")),
+    path("api/", include("papers.api_urls")),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path("csp-report/", views.csp_report, name="csp_report"),
     path("", include("summaries.urls")),
     path("", include("papers.urls")),

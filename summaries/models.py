@@ -1,9 +1,10 @@
 import math
+import random
 import secrets
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from papers.models import Paper, PaperAlias
@@ -66,6 +67,16 @@ class SummaryQuerySet(models.QuerySet):
 
     def recent(self):
         return self.order_by("-edited", "-pk")
+
+    def pick_random(self):
+        """One summary of this queryset at random, or None, in index lookups rather than an
+        ORDER BY RANDOM() over every row: a random id between the lowest and the highest, then
+        the first summary at or after it. Gaps in the ids make some a little likelier."""
+        bounds = self.aggregate(low=Min("pk"), high=Max("pk"))
+        if bounds["low"] is None:
+            return None
+        point = random.randint(bounds["low"], bounds["high"])
+        return self.filter(pk__gte=point).order_by("pk").first() or self.order_by("pk").first()
 
 
 class Summary(models.Model):
@@ -187,6 +198,8 @@ def refresh_public_counts(*, paper_id, author_id):
     Paper.objects.filter(pk=paper_id).update(
         public_summary_count=Summary.objects.public().filter(paper_id=paper_id).count()
     )
+    # Public summary text is part of the paper's search document.
+    Paper.objects.filter(pk=paper_id).update_search_vectors()
     if author_id:
         User.objects.filter(pk=author_id).update(
             public_summary_count=Summary.objects.public().filter(author_id=author_id).count()

@@ -1,5 +1,7 @@
 from django.db.models import Count
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
@@ -46,3 +48,12 @@ def about(request):
         "comments": public.aggregate(n=Count("comments"))["n"],
     }
     return render(request, "about.html", {"stats": stats})
+
+
+@require_GET
+@never_cache
+def random_summary(request):
+    summary = Summary.objects.public().select_related("paper", "author").pick_random()
+    if summary is None:
+        raise Http404("There are no public summaries yet.")
+    return redirect(summary.get_absolute_url())

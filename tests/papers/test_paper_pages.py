@@ -9,7 +9,10 @@ def test_paper_page_shows_metadata_links_and_summary(client, summary):
     assert response.status_code == 200
     page = response.content.decode()
     assert '<h1 class="paper-title">' in page
-    assert "Shaoqing Ren, Kaiming He" in page
+    assert (
+        '<a href="/author/shaoqing-ren/">Shaoqing Ren</a>, '
+        '<a href="/author/kaiming-he/">Kaiming He</a>' in page
+    )
     assert 'href="/venue/conf/nips/"' in page
     assert 'href="/venue/conf/nips/2015/"' in page
     assert '<details class="abstract">' in page

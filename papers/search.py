@@ -1,0 +1,274 @@
+"""Full-text search over papers and the text of their public summaries.
+
+One document per paper, weighted: title (A) above authors (B) above abstract and keywords (C)
+above the text of its public summaries (D). Private, hidden and deleted summaries never enter
+it, so they can never be found. Two implementations behind one API, picked by the database:
+
+- PostgreSQL: a stored `Paper.search_vector` with a GIN index, queried with
+  websearch_to_tsquery, ranked by ts_rank, snippets from ts_headline.
+- SQLite: an FTS5 table `papers_paper_fts` (rowid = paper id), ranked by bm25, snippets
+  from FTS5's snippet(). Created by the migration, so search works out of the box.
+
+Both are kept current by `reindex()`, reached through `Paper.objects...update_search_vectors()`.
+"""
+
+import re
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Substr
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from .bibtex import arxiv_key, resolve_identifier
+from .models import Authorship, Paper
+
+CONFIG = "english"
+FTS_TABLE = "papers_paper_fts"
+# bm25 weights for the FTS5 columns title, authors, body (abstract + keywords), summaries.
+FTS_WEIGHTS = "10.0, 5.0, 2.0, 1.0"
+REINDEX_BATCH = 500
+# On PostgreSQL at most this many matches are ranked (see _postgres_search).
+RANKED_CANDIDATES = 500
+SNIPPET_SOURCE_CHARS = 3000
+# Snippet markers no one types; the text is escaped first, then they become <mark>.
+START, STOP = "\x02", "\x03"
+
+
+def search(text, *, venue=None, year_from=None, year_to=None, has_summaries=False):
+    """Papers matching `text`, best first, each annotated with `rank` (higher is better).
+
+    `venue` is a venue key; the year bounds are inclusive; `has_summaries` keeps only papers
+    with at least one public summary. An empty or unsearchable query finds nothing."""
+    papers = Paper.objects.all()
+    if venue:
+        papers = papers.filter(venue__key=venue)
+    if year_from:
+        papers = papers.filter(year__gte=year_from)
+    if year_to:
+        papers = papers.filter(year__lte=year_to)
+    if has_summaries:
+        papers = papers.filter(public_summary_count__gt=0)
+    if not text or not text.strip():
+        return papers.none()
+    if connection.vendor == "postgresql":
+        return _postgres_search(papers, text)
+    return _sqlite_search(papers, text)
+
+
+def result_cap():
+    """How many results a search can return at most, or None when there is no cap."""
+    return RANKED_CANDIDATES if connection.vendor == "postgresql" else None
+
+
+def attach_snippets(papers, text):
+    """Set `paper.snippet` (safe HTML with <mark>ed terms, or "") on each paper of a page of
+    results: from its public summaries when they match, otherwise from its abstract."""
+    papers = list(papers)
+    if not papers:
+        return papers
+    ids = [paper.pk for paper in papers]
+    if connection.vendor == "postgresql":
+        found = _postgres_snippets(ids, text)
+    else:
+        found = _sqlite_snippets(ids, text)
+    for paper in papers:
+        candidates = found.get(paper.pk, ())
+        paper.snippet = next(
+            (_marked_html(snippet) for snippet in candidates if snippet and START in snippet), ""
+        )
+    return papers
+
+
+def reindex(papers):
+    """Rebuild the search document of each paper in the queryset `papers`."""
+    if connection.vendor == "postgresql":
+        _postgres_reindex(papers)
+    else:
+        _sqlite_reindex(papers)
+
+
+MARKDOWN_NOISE = re.compile(r"\*\*|__|`+|(?:^|(?<=\s))#+\s")
+
+
+def _marked_html(snippet):
+    """Escape a snippet of source text, drop Markdown's loudest markup, <mark> the matches."""
+    text = escape(MARKDOWN_NOISE.sub("", " ".join(snippet.split())))
+    return mark_safe(text.replace(START, "<mark>").replace(STOP, "</mark>"))
+
+
+def _public_summaries():
+    from summaries.models import Summary  # summaries depends on papers, not the reverse
+
+    return Summary.objects.public()
+
+
+# PostgreSQL ---------------------------------------------------------------------------------
+
+
+def _joined_text(queryset, field):
+    """A correlated subquery: the paper's `field` values joined with spaces."""
+    return Subquery(
+        queryset.filter(paper=OuterRef("pk"))
+        .order_by()
+        .values("paper")
+        .annotate(text=StringAgg(field, " "))
+        .values("text")
+    )
+
+
+def _postgres_reindex(papers):
+    keywords = Paper.keywords.through.objects
+    authors = _joined_text(Authorship.objects, "author__name")
+    papers.update(
+        search_vector=(
+            SearchVector("title", weight="A", config=CONFIG)
+            + SearchVector(authors, weight="B", config=CONFIG)
+            + SearchVector(
+                "abstract", _joined_text(keywords, "keyword__name"), weight="C", config=CONFIG
+            )
+            + SearchVector(_joined_text(_public_summaries(), "source"), weight="D", config=CONFIG)
+        )
+    )
+
+
+def _postgres_query(text):
+    return SearchQuery(text, search_type="websearch", config=CONFIG)
+
+
+def _postgres_search(papers, text):
+    # Ranking reads every matching document, and a common word matches most of the library;
+    # so rank at most RANKED_CANDIDATES matches, preferring papers with summaries, then newer.
+    query = _postgres_query(text)
+    candidates = (
+        papers.filter(search_vector=query)
+        .order_by("-public_summary_count", "-pk")
+        .values("pk")[:RANKED_CANDIDATES]
+    )
+    return (
+        Paper.objects.filter(pk__in=candidates)
+        .annotate(rank=SearchRank(F("search_vector"), query))
+        .order_by("-rank", "-public_summary_count", "-pk")
+    )
+
+
+def _postgres_snippets(ids, text):
+    query = _postgres_query(text)
+    options = {
+        "config": CONFIG,
+        "start_sel": START,
+        "stop_sel": STOP,
+        "max_words": 30,
+        "min_words": 12,
+        "max_fragments": 2,
+        "fragment_delimiter": " … ",
+    }
+    rows = (
+        Paper.objects.filter(pk__in=ids)
+        .annotate(
+            # ts_headline parses all it is given: the start of long summaries is enough.
+            from_summaries=SearchHeadline(
+                Substr(_joined_text(_public_summaries(), "source"), 1, SNIPPET_SOURCE_CHARS),
+                query,
+                **options,
+            ),
+            from_abstract=SearchHeadline("abstract", query, **options),
+        )
+        .values_list("pk", "from_summaries", "from_abstract")
+    )
+    return {pk: (from_summaries, from_abstract) for pk, from_summaries, from_abstract in rows}
+
+
+# SQLite FTS5 --------------------------------------------------------------------------------
+
+
+def fts5_expression(text):
+    """The user's words as an FTS5 query that cannot be a syntax error: each word quoted,
+    all required."""
+    words = re.findall(r"\w+", text.lower())
+    return " ".join(f'"{word}"' for word in words)
+
+
+def _sqlite_search(papers, text):
+    expression = fts5_expression(text)
+    if not expression:
+        return papers.none()
+    matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (expression,))
+    # bm25() is lower for better matches; negate it so that higher is better on both backends.
+    rank = RawSQL(
+        f"SELECT -bm25({FTS_TABLE}, {FTS_WEIGHTS}) FROM {FTS_TABLE}"
+        f" WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid = papers_paper.id",
+        (expression,),
+    )
+    return (
+        papers.filter(pk__in=matching)
+        .annotate(rank=rank)
+        .order_by("-rank", "-public_summary_count", "-pk")
+    )
+
+
+def _sqlite_snippets(ids, text):
+    expression = fts5_expression(text)
+    if not expression:
+        return {}
+    placeholders = ", ".join(["%s"] * len(ids))
+    # Columns 3 (summaries) and 2 (abstract and keywords), in that order of preference.
+    sql = (
+        f"SELECT rowid, snippet({FTS_TABLE}, 3, %s, %s, ' … ', 24),"
+        f" snippet({FTS_TABLE}, 2, %s, %s, ' … ', 24)"
+        f" FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [START, STOP, START, STOP, expression, *ids])
+        return {pk: (from_summaries, from_abstract) for pk, from_summaries, from_abstract in cursor}
+
+
+def _sqlite_reindex(papers):
+    ids = list(papers.order_by().values_list("pk", flat=True))
+    for start in range(0, len(ids), REINDEX_BATCH):
+        batch = ids[start : start + REINDEX_BATCH]
+        documents = Paper.objects.filter(pk__in=batch).prefetch_related(
+            Prefetch("authorships", queryset=Authorship.objects.select_related("author")),
+            "keywords",
+            Prefetch("summaries", queryset=_public_summaries(), to_attr="public_summaries"),
+        )
+        rows = [
+            (
+                paper.pk,
+                paper.title,
+                " ".join(a.author.name for a in paper.authorships.all()),
+                " ".join([paper.abstract, *(k.name for k in paper.keywords.all())]),
+                "\n\n".join(s.source for s in paper.public_summaries),
+            )
+            for paper in documents
+        ]
+        placeholders = ", ".join(["%s"] * len(batch))
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({placeholders})", batch)
+            cursor.executemany(
+                f"INSERT INTO {FTS_TABLE} (rowid, title, authors, body, summaries)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                rows,
+            )
+
+
+def paper_named_by(text):
+    """The paper that a pasted BibTeX key, arXiv id or DOI (in any of their usual forms) names,
+    or None when the text is not an identifier of a paper we have."""
+    text = text.strip()
+    if not text or len(text) > 300 or any(char.isspace() for char in text):
+        return None
+    found = resolve_identifier(text)
+    if found:
+        kind, value = found
+        if kind == "arxiv":
+            return Paper.objects.filter(arxiv_id=value).first() or Paper.objects.find(
+                arxiv_key(value)
+            )
+        if kind == "doi":
+            return Paper.objects.filter(doi=value.lower()).first()
+        text = value
+    return Paper.objects.find(text)
