@@ -27,6 +27,12 @@ class SummaryAdmin(admin.ModelAdmin):
     inlines = [RevisionInline]
     show_full_result_count = False
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "source" in form.changed_data or not change:
+            # No silent rewrites: an edit in the admin is a revision in the moderator's name.
+            obj.record_revision(request.user, note="Edited in the admin")
+
 
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
