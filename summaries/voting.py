@@ -28,7 +28,7 @@ def cast_vote(*, summary, user, value):
     on one summary apply one after another and the score always equals the sum of the votes."""
     if value not in (1, -1, 0):
         raise ValueError("A vote is 1, -1 or 0.")
-    locked = Summary.objects.select_for_update().select_related("author").get(pk=summary.pk)
+    locked = Summary.objects.select_for_update().get(pk=summary.pk)
     if not locked.can_vote(user):
         raise PermissionDenied("You cannot vote on this summary.")
     previous = Vote.objects.filter(summary=locked, user=user).first()
