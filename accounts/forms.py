@@ -38,6 +38,11 @@ class SignupForm(UserCreationForm):
 
 
 class SettingsForm(forms.ModelForm):
+    # Longer than the stored field so that a pasted https://orcid.org/... link is accepted.
+    orcid = forms.CharField(
+        label="ORCID iD", required=False, max_length=60, help_text="Like 0000-0002-1825-0097."
+    )
+
     class Meta:
         model = User
         fields = ["display_name", "bio", "orcid", "email_on_comments"]
@@ -47,7 +52,6 @@ class SettingsForm(forms.ModelForm):
         }
         help_texts = {
             "display_name": "Shown instead of your username; leave empty to use the username.",
-            "orcid": "Like 0000-0002-1825-0097.",
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
 
