@@ -31,7 +31,8 @@ class SummaryForm(forms.Form):
     base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean_source(self):
-        source = _check_size(self.cleaned_data["source"])
+        # Browsers post textarea lines with CRLF; store what the writer typed, with plain LF.
+        source = _check_size(self.cleaned_data["source"].replace("\r\n", "\n"))
         if not source.strip():
             raise forms.ValidationError("A summary needs some text.")
         return source

@@ -247,7 +247,7 @@ def preview(request):
             status=403,
             content_type="text/plain; charset=utf-8",
         )
-    source = request.POST.get("source", "")
+    source = request.POST.get("source", "").replace("\r\n", "\n")
     size = len(source.encode("utf-8"))
     if size > settings.SUMMARY_MAX_BYTES:
         return HttpResponse(
