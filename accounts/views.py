@@ -123,8 +123,8 @@ def confirm_email(request, token):
 def resend_confirmation(request):
     if request.user.email_confirmed:
         messages.info(request, "Your address is already confirmed.")
-    elif not ratelimit.allow(user=request.user, action="comment"):
-        messages.error(request, "Please wait a little before asking for another link.")
+    elif not ratelimit.allow(user=request.user, action="email"):
+        messages.error(request, ratelimit.limit_for("email").message)
     else:
         send_confirmation_email(request, request.user)
         messages.success(request, f"We sent a new link to {request.user.email}.")

@@ -275,3 +275,48 @@ def test_share_link_shows_a_private_summary_until_revoked(client, paper, author,
     client.post(f"/summaries/{private.pk}/share/", {"action": "revoke"})
     client.logout()
     assert client.get(f"/s/{token}/").status_code == 404
+
+
+def test_saving_too_often_is_refused_with_a_clear_message(client, paper, author, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "summary": (1, 3600, "summary saves")}
+    client.force_login(author)
+    assert _post(client, "first").status_code == 302
+    base = Summary.objects.get().current_revision_id()
+    response = _post(client, "second, kept in the editor", base_revision=base)
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "limit of 1 summary saves in an hour" in page
+    assert "second, kept in the editor" in page
+    assert Summary.objects.get().source == "first"
+
+
+def test_moderator_opening_the_editor_gets_their_own_summary_not_the_authors(
+    client, summary, moderator
+):
+    client.force_login(moderator)
+    page = client.get(WRITE).content.decode()
+    assert "Write a summary" in page
+    assert "The RPN proposes boxes" not in page.split("<textarea", 1)[1].split("</textarea>")[0]
+    _post(client, "The moderator's own summary.")
+    summary.refresh_from_db()
+    assert summary.source == "The RPN proposes boxes from shared features."
+    assert Summary.objects.filter(author=moderator).count() == 1
+
+
+def test_banned_writer_cannot_save(client, paper, author):
+    from django.utils import timezone
+
+    from accounts.models import User
+
+    client.force_login(author)
+    User.objects.filter(pk=author.pk).update(banned_at=timezone.now())
+    response = _post(client, "spam")
+    assert response.status_code == 302  # logged out by the ban, sent to log in
+    assert not Summary.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["/accounts/settings/", "/accounts/delete/", "/accounts/export/summaries.csv"]
+)
+def test_account_pages_need_a_login(client, db, url):
+    assert client.get(url)["Location"].startswith("/accounts/login/")
