@@ -300,6 +300,19 @@ class Comment(models.Model):
     def can_delete(self, user):
         return user.is_authenticated and user.pk == self.author_id and self.deleted_at is None
 
+    @property
+    def shows_author(self):
+        """False for the writer of an anonymous summary commenting on it: that would unmask them."""
+        if self.author is None:
+            return False
+        return not (self.summary.is_anonymous and self.author_id == self.summary.author_id)
+
+    @property
+    def byline(self):
+        if self.shows_author:
+            return self.author.name
+        return "a deleted account" if self.author is None else "the summary's writer"
+
 
 class Citation(models.Model):
     """A \\cite{key} in a summary; paper is filled in once the cited paper exists."""

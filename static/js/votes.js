@@ -25,10 +25,16 @@
         });
       })
       .then(function (result) {
-        if (!result.ok) {
-          window.alert(result.data.error || "The vote did not go through.");
-          return;
+        var note = form.querySelector("[data-vote-note]");
+        if (!note) {
+          note = document.createElement("span");
+          note.setAttribute("data-vote-note", "");
+          note.setAttribute("role", "status");
+          note.className = "vote-note";
+          form.appendChild(note);
         }
+        note.textContent = result.ok ? "" : result.data.error || "The vote did not go through.";
+        if (!result.ok) return;
         var id = form.action.match(/summaries\/(\d+)\/vote/)[1];
         document.querySelectorAll('[data-score-of="' + id + '"]').forEach(function (node) {
           node.textContent = label(result.data.score);

@@ -147,3 +147,19 @@ def test_anonymous_writer_is_not_named_in_emails_to_other_commenters(
         _comment(client, summary, "second")
     to_mallory = [m for m in mailoutbox if m.to == ["mallory@example.org"]][0]
     assert "Alice" not in to_mallory.body and "alice" not in to_mallory.body
+
+
+def test_anonymous_writer_commenting_on_their_summary_stays_anonymous(
+    client, paper, author, stranger, confirmed, mailoutbox, django_capture_on_commit_callbacks
+):
+    summary = make_summary(paper, author, "nameless", is_anonymous=True)
+    client.force_login(stranger)
+    _comment(client, summary, "a question")
+    client.force_login(author)
+    with django_capture_on_commit_callbacks(execute=True):
+        _comment(client, summary, "an answer from the writer")
+    client.logout()
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert "The summary&#x27;s writer" in page or "The summary's writer" in page
+    assert "Alice" not in page and "/user/alice/" not in page
+    assert "Alice" not in mailoutbox[-1].body and "The summary's writer" in mailoutbox[-1].body
