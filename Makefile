@@ -10,7 +10,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test check lint format migrate demo bench chromium clean
+.PHONY: run test check lint format migrate demo bench chromium clean backup restore
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,18 @@ check: lint
 ## Benchmarks against PostgreSQL (see docs/benchmarks.md)
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py
+
+# Backups use the configured database (DATABASE_URL, else SQLite); see docs/operations.md.
+BACKUP_ENV := $(if $(DJANGO_SECRET_KEY),,DJANGO_DEBUG=1)
+
+## Write a backup of all content to backups/shortscience-<time>.json.gz
+backup: $(VENV)/.runtime
+	$(BACKUP_ENV) $(BIN)/python manage.py backup $(FILE)
+
+## Restore a backup into an empty database: make restore FILE=backups/....json.gz
+restore: $(VENV)/.runtime
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/shortscience-....json.gz" >&2; exit 2; }
+	$(BACKUP_ENV) $(BIN)/python manage.py restore $(FILE)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 test-results

@@ -41,6 +41,7 @@ class User(AbstractUser):
         constraints = [
             models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
         ]
+        permissions = [("ban_user", "Can ban and unban users")]
 
     def __str__(self):
         return self.username

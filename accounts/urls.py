@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
 from . import views
+from .throttling import ThrottledAuthenticationForm
 
 app_name = "accounts"
 
@@ -22,7 +23,11 @@ urlpatterns = [
 
 # Django's own views, at the names they reverse to (outside the namespace).
 auth_urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/change/",

@@ -1,4 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+
+from summaries import moderation
+from summaries.models import resolve_waiting_citations
 
 from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue
 
@@ -13,6 +19,7 @@ class VenueAdmin(admin.ModelAdmin):
 class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
+    show_full_result_count = False
 
 
 @admin.register(Keyword)
@@ -31,21 +38,76 @@ class PaperAliasInline(admin.TabularInline):
     extra = 0
 
 
+class MergeForm(forms.Form):
+    keep = forms.ModelChoiceField(
+        queryset=Paper.objects.none(),
+        widget=forms.RadioSelect,
+        label="Paper to keep (the others become its aliases)",
+    )
+    reason = forms.CharField(required=False, max_length=300)
+
+    def __init__(self, *args, papers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].queryset = papers
+        self.fields["keep"].label_from_instance = lambda p: f"{p.bibtex_key}: {p.title}"
+
+
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
     list_display = ["bibtex_key", "title", "venue", "year", "public_summary_count", "source"]
     list_filter = ["source", "entry_type", "year"]
     list_select_related = ["venue"]
-    search_fields = ["bibtex_key", "title", "doi", "arxiv_id"]
+    search_fields = ["=bibtex_key", "title", "=doi", "=arxiv_id"]
     autocomplete_fields = ["venue", "keywords"]
     readonly_fields = ["public_summary_count", "created", "updated"]
     inlines = [AuthorshipInline, PaperAliasInline]
+    actions = ["merge_selected"]
     show_full_result_count = False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        paper = form.instance
+        resolve_waiting_citations(
+            keys=[paper.bibtex_key, *paper.aliases.values_list("key", flat=True)]
+        )
+
+    @admin.action(description="Merge selected duplicate papers into one", permissions=["change"])
+    def merge_selected(self, request, queryset):
+        papers = queryset.select_related("venue").order_by("created", "pk")
+        if papers.count() < 2:
+            self.message_user(request, "Select at least two papers to merge.", messages.ERROR)
+            return None
+        if "apply" in request.POST:
+            form = MergeForm(request.POST, papers=papers)
+            if form.is_valid():
+                keep = form.cleaned_data["keep"]
+                for duplicate in papers.exclude(pk=keep.pk):
+                    moderation.merge_papers(
+                        keep=keep,
+                        duplicate=duplicate,
+                        moderator=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                self.message_user(
+                    request, f"Merged into {keep.bibtex_key}; the other keys redirect to it."
+                )
+                return HttpResponseRedirect(request.get_full_path())
+        else:
+            form = MergeForm(papers=papers, initial={"keep": papers.first()})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge duplicate papers",
+            "papers": papers,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/papers/paper/merge.html", context)
 
 
 @admin.register(PaperAlias)
 class PaperAliasAdmin(admin.ModelAdmin):
     list_display = ["key", "paper", "created"]
-    search_fields = ["key", "paper__bibtex_key", "paper__title"]
+    search_fields = ["=key", "paper__bibtex_key", "paper__title"]
     list_select_related = ["paper"]
     autocomplete_fields = ["paper"]

@@ -1,5 +1,13 @@
-from django.db import connection
+import logging
+import time
+import uuid
+
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
+
+from shortscience import requestlog
+
+log = logging.getLogger("shortscience.request")
 
 
 def healthcheck(get_response):
@@ -8,9 +16,73 @@ def healthcheck(get_response):
 
     def middleware(request):
         if request.path == "/healthz":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+            except (OperationalError, InterfaceError):
+                return JsonResponse({"status": "database unavailable"}, status=503)
             return JsonResponse({"status": "ok"})
         return get_response(request)
+
+    return middleware
+
+
+def request_log(get_response):
+    """One line per request on stdout, with an id that errors logged meanwhile share and
+    that the response carries in X-Request-ID (a proxy's id is reused when it sends one)."""
+
+    def middleware(request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isascii() else ""
+        request_id = request_id or uuid.uuid4().hex[:16]
+        token = requestlog.current_request_id.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = get_response(request)
+            status = response.status_code
+            response["X-Request-ID"] = request_id
+            return response
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            log.info(
+                "%s %s %s %.1fms", request.method, request.get_full_path()[:300], status, elapsed_ms
+            )
+            requestlog.current_request_id.reset(token)
+
+    return middleware
+
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        # KaTeX positions glyphs with style attributes; attributes cannot carry script.
+        "style-src-attr 'unsafe-inline'",
+        "img-src 'self' https: data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "report-uri /csp-report/",
+    ]
+)
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
+)
+
+
+def security_headers(get_response):
+    """Content Security Policy and the headers Django's SecurityMiddleware does not set."""
+
+    def middleware(request):
+        response = get_response(request)
+        response.setdefault("Content-Security-Policy", CSP)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response
 
     return middleware

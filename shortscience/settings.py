@@ -83,9 +83,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shortscience.middleware.request_log",
     "shortscience.middleware.healthcheck",
     "django.middleware.security.SecurityMiddleware",
+    "shortscience.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shortscience.pagecache.page_cache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -190,6 +193,12 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShortScience <noreply@shortscience.local>")
 
+# Whole pages for anonymous readers, invalidated by every write (shortscience/pagecache.py).
+# Needs a cache shared by all processes, so it defaults to on only with Redis.
+PAGE_CACHE_SECONDS = (
+    env_int("PAGE_CACHE_SECONDS", 600) if env_bool("PAGE_CACHE", bool(REDIS_URL)) else 0
+)
+
 # Bounded request bodies: a summary is at most 100 KB, a BibTeX upload at most 5 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
@@ -216,15 +225,37 @@ if _proxy_header:
     header = "HTTP_" + _proxy_header.upper().replace("-", "_")
     SECURE_PROXY_SSL_HEADER = (header, "https")
     USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+# Only behind a proxy that sets X-Forwarded-For may it name the client (for throttling).
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
+# Logs go to stdout, one line each, tagged with the id of the request they belong to.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "shortscience.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # request_log already writes one line per request; skip Django's duplicate 4xx lines.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "shortscience.request": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")},
+    },
 }
+
+# The benchmark's floor: a trivial view served by the same stack, enabled only for `make bench`.
+BENCH_FLOOR = env_bool("BENCH_FLOOR", False)
 
 # Summaries per page on list pages.
 PAGE_SIZE = env_int("PAGE_SIZE", 20)

@@ -1,7 +1,16 @@
+import json
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+csp_log = logging.getLogger("shortscience.csp")
 
 ROBOTS = """User-agent: *
 Disallow: /search/
@@ -26,5 +35,30 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
-    # No context processors beyond the basics: the database may be what failed.
-    return render(request, "500.html", status=500)
+    """The 500 handler; Django calls it while handling the exception, so a database outage
+    can be told apart and answered with a 503 that invites a retry."""
+    # Templates rendered here stand alone: the database may be what failed.
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponse(render_to_string("500.html"), status=500)
+
+
+@csrf_exempt
+@require_POST
+def csp_report(request):
+    """Browsers post Content-Security-Policy violations here; they go to the log."""
+    body = request.body[:8192].decode("utf-8", "replace")
+    try:
+        report = json.loads(body)
+    except ValueError:
+        return HttpResponse(status=400)
+    csp_log.warning("CSP violation: %s", json.dumps(report, sort_keys=True)[:4000])
+    return HttpResponse(status=204)
+
+
+def bench_floor(request):
+    """The cheapest page the stack can serve: every middleware, no query, no template."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -226,6 +226,23 @@ def refresh_public_counts(*, paper_id, author_id):
         )
 
 
+def resolve_waiting_citations(*, keys):
+    """Link citations of `keys` that were waiting for their paper (now added, or now an alias)
+    and re-render the summaries citing them, so their missing-reference marks become links."""
+    waiting = Citation.objects.filter(paper__isnull=True, cited_key__in=list(keys))
+    wanted = set(waiting.values_list("cited_key", flat=True))
+    if not wanted:
+        return 0
+    targets = dict(Paper.objects.filter(bibtex_key__in=wanted).values_list("bibtex_key", "pk"))
+    targets.update(PaperAlias.objects.filter(key__in=wanted).values_list("key", "paper_id"))
+    for key, paper_id in targets.items():
+        Citation.objects.filter(paper__isnull=True, cited_key=key).update(paper_id=paper_id)
+    citing = Summary.objects.filter(citations__cited_key__in=list(targets)).distinct()
+    for summary in citing:
+        summary.save()
+    return len(targets)
+
+
 class Revision(models.Model):
     summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="revisions")
     source = models.TextField()
@@ -378,3 +395,35 @@ class Report(models.Model):
     def __str__(self):
         target = f"summary {self.summary_id}" if self.summary_id else f"comment {self.comment_id}"
         return f"Report on {target}: {self.get_reason_display()}"
+
+
+class ModerationAction(models.Model):
+    """Who did what to which piece of content, when and why; written by summaries.moderation."""
+
+    class Verb(models.TextChoices):
+        HIDE = "hide", "Hid"
+        SPAM = "spam", "Marked as spam"
+        RESTORE = "restore", "Restored"
+        DISMISS = "dismiss", "Dismissed report"
+        BAN = "ban", "Banned"
+        UNBAN = "unban", "Unbanned"
+        MERGE = "merge", "Merged papers"
+        EDIT = "edit", "Edited"
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=20, choices=Verb.choices)
+    target_type = models.CharField(max_length=20)
+    target_id = models.BigIntegerField()
+    target_repr = models.CharField(max_length=300)
+    reason = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self):
+        who = self.moderator or "a deleted moderator"
+        return f"{who} {self.get_verb_display().lower()} {self.target_type} {self.target_repr}"

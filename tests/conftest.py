@@ -4,7 +4,7 @@ built with plain objects.create()."""
 import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from accounts.models import User
@@ -37,11 +37,17 @@ def stranger(db):
 
 @pytest.fixture
 def moderator(db):
+    """Staff in the Moderators group that a migration creates; not a superuser."""
     user = User.objects.create_user(
         "mod", "mod@example.org", "correct horse battery", is_staff=True
     )
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="summaries"))
+    user.groups.add(Group.objects.get(name="Moderators"))
     return user
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root", "root@example.org", "correct horse battery")
 
 
 @pytest.fixture

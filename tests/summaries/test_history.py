@@ -1,6 +1,3 @@
-from django.contrib.admin.sites import site
-
-from summaries.models import Revision, Summary
 from tests.conftest import make_summary
 
 
@@ -74,18 +71,6 @@ def test_history_of_a_private_summary_is_its_owners(client, paper, author, stran
     assert client.get(url).status_code == 200
     client.force_login(moderator)
     assert client.get(url).status_code == 200
-
-
-def test_admin_edit_is_a_revision_in_the_moderators_name(rf, summary, moderator):
-    admin = site._registry[Summary]
-    request = rf.post("/admin/")
-    request.user = moderator
-    summary.source = "Fixed a broken link."
-    form = type("Form", (), {"changed_data": ["source"]})()
-    admin.save_model(request, summary, form, change=True)
-    latest = Revision.objects.filter(summary=summary).order_by("-pk").first()
-    assert (latest.editor, latest.source) == (moderator, "Fixed a broken link.")
-    assert latest.note == "Edited in the admin"
 
 
 def test_moderator_edits_show_in_history_under_their_name(client, summary, moderator):
