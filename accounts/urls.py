@@ -14,9 +14,8 @@ urlpatterns = [
     path("accounts/confirm/<str:token>/", views.confirm_email, name="confirm_email"),
     path("accounts/confirm-again/", views.resend_confirmation, name="resend_confirmation"),
     path("accounts/settings/", views.account_settings, name="settings"),
-    re_path(
-        r"^accounts/export/summaries\.(?P<fmt>csv|json)$", views.export_summaries, name="export"
-    ),
+    re_path(r"^accounts/export/summaries\.(?P<fmt>csv|json)$", views.export, name="export"),
+    re_path(r"^accounts/export/papers\.(?P<fmt>bib)$", views.export, name="export_papers"),
     path("accounts/delete/", views.delete_own_account, name="delete"),
     path("accounts/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -1,10 +1,8 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,6 +13,7 @@ from shortscience import ratelimit
 from summaries.models import Summary
 from summaries.pagination import paginate
 
+from . import exporting
 from .deletion import delete_account
 from .forms import DeleteAccountForm, SettingsForm, SignupForm
 from .models import User
@@ -146,49 +145,22 @@ def account_settings(request):
     return render(request, "accounts/settings.html", {"form": form})
 
 
-EXPORT_FIELDS = [
-    "paper_key",
-    "paper_title",
-    "source",
-    "is_private",
-    "is_anonymous",
-    "state",
-    "created",
-    "edited",
-    "deleted",
-]
-
-
-def _export_rows(user):
-    for summary in Summary.objects.filter(author=user).select_related("paper").order_by("pk"):
-        yield {
-            "paper_key": summary.paper.bibtex_key,
-            "paper_title": summary.paper.title,
-            "source": summary.source,
-            "is_private": summary.is_private,
-            "is_anonymous": summary.is_anonymous,
-            "state": summary.state,
-            "created": summary.created.isoformat(),
-            "edited": summary.edited.isoformat(),
-            "deleted": summary.deleted_at.isoformat() if summary.deleted_at else None,
-        }
+EXPORTS = {
+    # format: (builder, content type, file name suffix)
+    "csv": (exporting.summaries_as_csv, "text/csv; charset=utf-8", "summaries.csv"),
+    "json": (exporting.summaries_as_json, "application/json", "summaries.json"),
+    "bib": (exporting.papers_as_bibtex, "text/x-bibtex; charset=utf-8", "papers.bib"),
+}
 
 
 @require_GET
 @login_required
-def export_summaries(request, fmt):
-    rows = list(_export_rows(request.user))
-    filename = f"shortscience-{request.user.username}-summaries.{fmt}"
-    if fmt == "json":
-        response = JsonResponse(
-            {"user": request.user.username, "summaries": rows}, json_dumps_params={"indent": 2}
-        )
-    else:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        writer = csv.DictWriter(response, fieldnames=EXPORT_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+def export(request, fmt):
+    build, content_type, suffix = EXPORTS[fmt]
+    response = HttpResponse(build(request.user), content_type=content_type)
+    filename = f"shortscience-{request.user.username}-{suffix}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -214,3 +214,31 @@ def test_header_links_for_guests_and_members(client, author):
     client.force_login(author)
     page = client.get("/").content.decode()
     assert 'href="/accounts/settings/"' in page and "Log out" in page
+
+
+def test_export_the_summarized_papers_as_bibtex(client, paper, author, stranger):
+    from papers.bibtex import parse_bibtex
+
+    make_summary(paper, author, "mine")
+    kept = make_paper(
+        "conf/icml/GalG16",
+        title="Dropout as a Bayesian Approximation",
+        bibtex=(
+            "@inproceedings{conf/icml/GalG16,\n"
+            "  title = {Dropout as a {B}ayesian Approximation},\n}"
+        ),
+    )
+    make_summary(kept, author, "also mine", is_private=True)
+    make_summary(make_paper("conf/x/NotMine"), stranger, "theirs")
+    client.force_login(author)
+    response = client.get("/accounts/export/papers.bib")
+    assert response["Content-Type"].startswith("text/x-bibtex")
+    assert 'filename="shortscience-alice-papers.bib"' in response["Content-Disposition"]
+    parsed = parse_bibtex(response.content.decode())
+    assert parsed.errors == []
+    by_key = {entry.key: entry for entry in parsed.entries}
+    assert sorted(by_key) == ["conf/icml/GalG16", "conf/nips/RenHGS15"]
+    assert by_key["conf/nips/RenHGS15"].title.startswith("Faster R-CNN")
+    assert by_key["conf/nips/RenHGS15"].authors[0] == "Shaoqing Ren"
+    assert by_key["conf/nips/RenHGS15"].arxiv_id == "1506.01497"
+    assert "Dropout as a {B}ayesian Approximation" in response.content.decode()

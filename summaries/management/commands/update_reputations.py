@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from shortscience.pagecache import content_changed
 from summaries.voting import recompute_reputation
 
 
@@ -11,4 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         changed = recompute_reputation()
+        if changed:
+            content_changed()  # reputations show on cached pages
         self.stdout.write(f"Updated the reputation of {changed} writer(s).")
