@@ -9,7 +9,8 @@
   var status = document.querySelector("[data-preview-status]");
   var url = form.getAttribute("data-preview-url");
   var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-  var saved = textarea.value;
+  // After a refused save (conflict, errors) the text on the page is not saved anywhere yet.
+  var saved = form.hasAttribute("data-unsaved") ? null : textarea.value;
   var timer = null;
   var latest = 0;
 
@@ -48,9 +49,64 @@
       });
   }
 
+  // A copy of unsaved text in this browser, in case a save fails (lost connection, expired
+  // cookies): the next visit to the editor offers it back.
+  var draftKey = "shortscience-draft:" + window.location.pathname;
+  function keepDraft() {
+    try {
+      if (textarea.value === saved) window.localStorage.removeItem(draftKey);
+      else window.localStorage.setItem(draftKey, JSON.stringify({ text: textarea.value, at: Date.now() }));
+    } catch (error) {
+      /* storage may be full or disabled: the server-side safeguards still apply */
+    }
+  }
+  function offerDraft() {
+    var draft = null;
+    try {
+      draft = JSON.parse(window.localStorage.getItem(draftKey) || "null");
+    } catch (error) {
+      return;
+    }
+    if (!draft || typeof draft.text !== "string") return;
+    if (draft.text === textarea.value) {
+      window.localStorage.removeItem(draftKey);
+      return;
+    }
+    var note = document.createElement("p");
+    note.className = "message draft-offer";
+    note.setAttribute("role", "status");
+    note.textContent = "This browser kept text you had not saved (" + new Date(draft.at).toLocaleString() + "). ";
+    var bring = document.createElement("button");
+    bring.type = "button";
+    bring.className = "button button-secondary small";
+    bring.textContent = "Bring it back";
+    bring.addEventListener("click", function () {
+      textarea.value = draft.text;
+      note.remove();
+      refresh();
+    });
+    var drop = document.createElement("button");
+    drop.type = "button";
+    drop.className = "link-button small";
+    drop.textContent = "Discard it";
+    drop.addEventListener("click", function () {
+      window.localStorage.removeItem(draftKey);
+      note.remove();
+    });
+    note.appendChild(bring);
+    note.appendChild(document.createTextNode(" "));
+    note.appendChild(drop);
+    var editor = form.closest(".editor") || form;
+    editor.parentNode.insertBefore(note, editor);
+  }
+  offerDraft();
+
   textarea.addEventListener("input", function () {
     clearTimeout(timer);
-    timer = setTimeout(refresh, 400);
+    timer = setTimeout(function () {
+      keepDraft();
+      refresh();
+    }, 400);
   });
 
   // The Preview button is for pages without script; here the preview is already live.

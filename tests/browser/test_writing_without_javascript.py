@@ -77,3 +77,22 @@ def test_leaving_the_editor_with_unsaved_text_asks_first(live_server, page):
     assert dialogs == ["beforeunload"]
     assert page.url.endswith("/write/")
     expect(page.get_by_label("Your summary")).to_have_value("Half a thought")
+
+
+def test_unsaved_text_kept_in_the_browser_is_offered_back(live_server, page):
+    base = live_server.url
+    paper = make_paper("conf/nips/RenHGS15", title="Faster R-CNN")
+    User.objects.create_user("ada", "ada@example.org", PASSWORD)
+    _log_in(page, base, "ada")
+    editor = base + paper.get_absolute_url() + "write/"
+    page.goto(editor)
+    page.get_by_label("Your summary").press_sequentially("Typed before the tab crashed")
+    page.wait_for_timeout(800)  # the copy is kept with the debounced preview
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(base + "/")
+    page.goto(editor)
+    expect(page.get_by_text("This browser kept text you had not saved")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "editor-draft-offer.png"), full_page=True)
+    page.get_by_role("button", name="Bring it back").click()
+    expect(page.get_by_label("Your summary")).to_have_value("Typed before the tab crashed")
+    expect(page.locator("[data-preview]")).to_contain_text("Typed before the tab crashed")
