@@ -22,7 +22,7 @@ from .tokens import confirmation_url, user_from_confirmation_token, user_from_un
 
 @require_GET
 def profile(request, username):
-    person = get_object_or_404(User, username__iexact=username, is_active=True)
+    person = get_object_or_404(User.objects.with_username(username), is_active=True)
     if person.username != username:
         return redirect(person, permanent=True)
     summaries = Summary.objects.filter(author=person)

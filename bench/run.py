@@ -210,15 +210,16 @@ def count_queries(urls):
     return counts
 
 
-def write_doc(section):
-    DOC.parent.mkdir(exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if START in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
+def write_doc(section, *, doc=DOC, start=START, end=END, title="# Benchmarks"):
+    """Replace the section between `start` and `end` markers in `doc` (or append it)."""
+    doc.parent.mkdir(exist_ok=True)
+    text = doc.read_text() if doc.exists() else title + "\n"
+    if start in text:
+        head, rest = text.split(start, 1)
+        text = head + section + rest.split(end, 1)[1]
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    doc.write_text(text)
 
 
 def measure(urls, args, *, page_cache, query_counts):

@@ -96,9 +96,22 @@ def clean_environ():
     return {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
 
 
-def start_gunicorn(env, *, workers=1):
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory):
+    """Production settings serve hashed static files: collect them once, as a deploy does."""
+    root = tmp_path_factory.mktemp("static")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        check=True,
+        env={**clean_environ(), "DJANGO_SECRET_KEY": "tests-only", "STATIC_ROOT": str(root)},
+    )
+    return root
+
+
+def start_gunicorn(env, *, static_root, workers=1):
     port = free_port()
-    base = clean_environ()
+    base = {**clean_environ(), "STATIC_ROOT": str(static_root)}
     server = subprocess.Popen(
         [
             GUNICORN,
@@ -146,7 +159,7 @@ def test_database_outage_shows_503_and_the_site_recovers_without_restart(transac
     proxy = TcpProxy(int(settings["PORT"] or 5432))
     proxy.start()
     url_for_db = f"postgres://{settings['USER']}@127.0.0.1:{proxy.port}/{settings['NAME']}"
-    server, url = start_gunicorn({"DATABASE_URL": url_for_db})
+    server, url = start_gunicorn({"DATABASE_URL": url_for_db}, static_root=static_root)
     try:
         status, body = fetch(url + "/")
         assert status == 200 and "The RPN proposes boxes" in body
@@ -167,7 +180,7 @@ def test_database_outage_shows_503_and_the_site_recovers_without_restart(transac
         proxy.stop()
 
 
-def test_killed_worker_is_replaced_and_only_in_flight_requests_fail(tmp_path):
+def test_killed_worker_is_replaced_and_only_in_flight_requests_fail(tmp_path, static_root):
     database = tmp_path / "site.sqlite3"
     env = {"SQLITE_PATH": str(database)}
     for command in (["migrate", "-v0"], ["load_demo", "-v0"]):
@@ -178,7 +191,7 @@ def test_killed_worker_is_replaced_and_only_in_flight_requests_fail(tmp_path):
             env={**clean_environ(), "DJANGO_DEBUG": "1", **env},
             stdout=subprocess.DEVNULL,
         )
-    server, url = start_gunicorn(env, workers=2)
+    server, url = start_gunicorn(env, static_root=static_root, workers=2)
     results, stop = [], threading.Event()
 
     def load():
