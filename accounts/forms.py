@@ -2,6 +2,7 @@ import re
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.db.models.functions import Lower
 
 from .models import User
 
@@ -30,7 +31,8 @@ class SignupForm(UserCreationForm):
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
+        taken = User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+        if taken.exists():
             raise forms.ValidationError(
                 "An account already uses this address. Log in, or reset its password."
             )
