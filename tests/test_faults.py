@@ -110,8 +110,10 @@ def static_root(tmp_path_factory):
 
 
 def start_gunicorn(env, *, static_root, workers=1):
+    """Start gunicorn with production settings; its output goes to server.log_path."""
     port = free_port()
     base = {**clean_environ(), "STATIC_ROOT": str(static_root)}
+    log_path = static_root.parent / f"gunicorn-{port}.log"
     server = subprocess.Popen(
         [
             GUNICORN,
@@ -132,17 +134,18 @@ def start_gunicorn(env, *, static_root, workers=1):
             "REQUEST_LOG_LEVEL": "WARNING",
             **env,
         },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    server.log_path = log_path
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         if fetch(url + "/robots.txt", timeout=1)[0] == 200:
             return server, url
         time.sleep(0.1)
     os.killpg(server.pid, signal.SIGKILL)
-    raise AssertionError("gunicorn did not start")
+    raise AssertionError("gunicorn did not start:\n" + log_path.read_text())
 
 
 def stop_gunicorn(server):
@@ -154,7 +157,9 @@ def stop_gunicorn(server):
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="a database outage is exercised against PostgreSQL (the CI run with DATABASE_URL)",
 )
-def test_database_outage_shows_503_and_the_site_recovers_without_restart(transactional_db, summary):
+def test_database_outage_shows_503_and_the_site_recovers_without_restart(
+    transactional_db, summary, static_root
+):
     settings = connection.settings_dict
     proxy = TcpProxy(int(settings["PORT"] or 5432))
     proxy.start()
@@ -162,7 +167,7 @@ def test_database_outage_shows_503_and_the_site_recovers_without_restart(transac
     server, url = start_gunicorn({"DATABASE_URL": url_for_db}, static_root=static_root)
     try:
         status, body = fetch(url + "/")
-        assert status == 200 and "The RPN proposes boxes" in body
+        assert status == 200 and "The RPN proposes boxes" in body, server.log_path.read_text()
 
         proxy.stop()
         started = time.monotonic()
