@@ -5,6 +5,7 @@ from django.db import transaction
 
 from papers.models import Paper
 from summaries.models import Comment, Summary, Vote, refresh_public_counts
+from summaries.moderation import refresh_comment_count
 from summaries.voting import recompute_reputation, recount_scores
 
 
@@ -22,8 +23,7 @@ def delete_account(*, user, delete_public_summaries):
     commented_ids = set(Comment.objects.filter(author=user).values_list("summary_id", flat=True))
     Comment.objects.filter(author=user).delete()
     for summary_id in commented_ids:
-        count = Comment.objects.public().filter(summary_id=summary_id).count()
-        Summary.objects.filter(pk=summary_id).update(comment_count=count)
+        refresh_comment_count(summary_id)
 
     # Their votes go with the account; the scores they touched are recounted from what is left.
     voted = list(Vote.objects.filter(user=user).values_list("summary_id", "summary__author_id"))

@@ -8,13 +8,14 @@ from django.utils import timezone
 
 from accounts.tokens import unsubscribe_url
 
-from .models import Comment, Summary
+from .models import Comment
+from .moderation import refresh_comment_count
 
 
 @transaction.atomic
 def post_comment(*, summary, author, source):
     comment = Comment.objects.create(summary=summary, author=author, source=source)
-    _recount(summary)
+    refresh_comment_count(summary.pk)
     transaction.on_commit(lambda: notify_about_comment(comment))
     return comment
 
@@ -24,13 +25,7 @@ def delete_comment(*, comment):
     """Soft delete by its author: the text leaves the page, the count goes down."""
     comment.deleted_at = timezone.now()
     comment.save(update_fields=["deleted_at"])
-    _recount(comment.summary)
-
-
-def _recount(summary):
-    count = Comment.objects.public().filter(summary_id=summary.pk).count()
-    Summary.objects.filter(pk=summary.pk).update(comment_count=count)
-    summary.comment_count = count
+    refresh_comment_count(comment.summary_id)
 
 
 def comment_recipients(comment):

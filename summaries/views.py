@@ -15,6 +15,7 @@ from papers.models import Paper, Venue
 from shortscience import ratelimit
 from summaries.pagination import paginate
 
+from . import moderation
 from .commenting import delete_comment, post_comment
 from .diffing import diff_texts
 from .forms import CommentForm, SummaryForm
@@ -283,7 +284,11 @@ def delete(request, pk):
 @login_required
 def undelete(request, pk):
     summary = _get_summary_for_restoring(request, pk)
-    undelete_summary(summary=summary, by=request.user)
+    if summary.can_edit(request.user):
+        undelete_summary(summary=summary, by=request.user)
+    else:
+        # A moderator's restore goes through moderation, so it is in the moderation log.
+        moderation.restore(summary, moderator=request.user, reason="Restored from its history")
     messages.success(request, "The summary is back.")
     return redirect("summaries:history", pk=summary.pk)
 

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import resolve
 
-from summaries.models import Revision, Summary
+from summaries.models import ModerationAction, Summary
 from summaries.views import write
 from tests.conftest import make_paper, make_summary
 
@@ -252,7 +252,9 @@ def test_moderator_can_restore_a_deleted_summary_but_a_stranger_cannot(
     assert client.post(f"/summaries/{summary.pk}/undelete/").status_code == 302
     summary.refresh_from_db()
     assert summary.deleted_at is None
-    assert Revision.objects.filter(summary=summary, editor=moderator, note="Restored").exists()
+    assert ModerationAction.objects.filter(
+        moderator=moderator, verb="restore", target_id=summary.pk
+    ).exists()
 
 
 def test_share_link_shows_a_private_summary_until_revoked(client, paper, author, stranger):
