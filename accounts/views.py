@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -18,6 +20,8 @@ from .deletion import delete_account
 from .forms import DeleteAccountForm, SettingsForm, SignupForm
 from .models import User
 from .tokens import confirmation_url, user_from_confirmation_token, user_from_unsubscribe_token
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -62,15 +66,16 @@ def user_list(request):
 
 
 def send_confirmation_email(request, user):
+    """Send the confirmation link; False (and a log line) when the mail server refuses."""
     body = render_to_string(
         "emails/confirm_email.txt", {"person": user, "link": confirmation_url(user)}
     )
-    send_mail(
-        "Confirm your e-mail address for ShortScience",
-        body,
-        None,
-        [user.email],
-    )
+    try:
+        send_mail("Confirm your e-mail address for ShortScience", body, None, [user.email])
+    except Exception:
+        logger.exception("Could not send the confirmation e-mail to user %s", user.pk)
+        return False
+    return True
 
 
 def signup(request):
@@ -80,13 +85,20 @@ def signup(request):
         form = SignupForm(request.POST)
         if form.is_valid():
             user = form.save()
-            send_confirmation_email(request, user)
+            sent = send_confirmation_email(request, user)
             login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
-            messages.success(
-                request,
-                f"Welcome, {user.username}! We sent a link to {user.email}: open it to confirm "
-                "your address.",
-            )
+            if sent:
+                messages.success(
+                    request,
+                    f"Welcome, {user.username}! We sent a link to {user.email}: open it to "
+                    "confirm your address.",
+                )
+            else:
+                messages.warning(
+                    request,
+                    f"Welcome, {user.username}! We could not send the confirmation e-mail just "
+                    "now; ask for a new link on your settings page.",
+                )
             return redirect(_safe_next(request) or "summaries:home")
     else:
         form = SignupForm()
@@ -124,9 +136,10 @@ def resend_confirmation(request):
         messages.info(request, "Your address is already confirmed.")
     elif not ratelimit.allow(user=request.user, action="email"):
         messages.error(request, ratelimit.limit_for("email").message)
-    else:
-        send_confirmation_email(request, request.user)
+    elif send_confirmation_email(request, request.user):
         messages.success(request, f"We sent a new link to {request.user.email}.")
+    else:
+        messages.error(request, "We could not send the e-mail just now; please try later.")
     return redirect("accounts:settings")
 
 

@@ -265,7 +265,7 @@ RATE_LIMITS = {
     "summary": (env_int("RATE_LIMIT_SUMMARIES", 30), 3600, "summary saves"),
     "comment": (env_int("RATE_LIMIT_COMMENTS", 30), 3600, "comments"),
     "vote": (env_int("RATE_LIMIT_VOTES", 200), 3600, "votes"),
-    "preview": (env_int("RATE_LIMIT_PREVIEWS", 600), 3600, "previews"),
+    "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "previews"),
     "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
 }
 

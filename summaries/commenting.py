@@ -1,5 +1,7 @@
 """Posting and deleting comments, and telling the people in the conversation about new ones."""
 
+import logging
+
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -11,12 +13,14 @@ from accounts.tokens import unsubscribe_url
 from .models import Comment
 from .moderation import refresh_comment_count
 
+logger = logging.getLogger(__name__)
+
 
 @transaction.atomic
 def post_comment(*, summary, author, source):
     comment = Comment.objects.create(summary=summary, author=author, source=source)
     refresh_comment_count(summary.pk)
-    transaction.on_commit(lambda: notify_about_comment(comment))
+    transaction.on_commit(lambda: _notify_safely(comment))
     return comment
 
 
@@ -26,6 +30,14 @@ def delete_comment(*, comment):
     comment.deleted_at = timezone.now()
     comment.save(update_fields=["deleted_at"])
     refresh_comment_count(comment.summary_id)
+
+
+def _notify_safely(comment):
+    # The comment is saved whatever the mail server says; a failed notice is only logged.
+    try:
+        notify_about_comment(comment)
+    except Exception:
+        logger.exception("Could not send the notices for comment %s", comment.pk)
 
 
 def comment_recipients(comment):

@@ -242,3 +242,31 @@ def test_export_the_summarized_papers_as_bibtex(client, paper, author, stranger)
     assert by_key["conf/nips/RenHGS15"].authors[0] == "Shaoqing Ren"
     assert by_key["conf/nips/RenHGS15"].arxiv_id == "1506.01497"
     assert "Dropout as a {B}ayesian Approximation" in response.content.decode()
+
+
+def _mail_server_down(monkeypatch):
+    from django.core.mail.backends import locmem
+
+    def refuse(self, messages):
+        raise ConnectionRefusedError("no mail server")
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", refuse)
+
+
+def test_sign_up_works_when_the_mail_server_is_down(client, db, monkeypatch):
+    _mail_server_down(monkeypatch)
+    response = client.post("/accounts/signup/", SIGNUP, follow=True)
+    assert "could not send the confirmation e-mail" in response.content.decode()
+    assert response.wsgi_request.user.username == "new-reader_1"
+
+
+def test_a_comment_is_posted_when_the_mail_server_is_down(
+    client, summary, stranger, monkeypatch, django_capture_on_commit_callbacks
+):
+    User.objects.filter(pk=summary.author_id).update(email_confirmed=True)
+    _mail_server_down(monkeypatch)
+    client.force_login(stranger)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/summaries/{summary.pk}/comments/", {"source": "still here"})
+    assert response.status_code == 302
+    assert Comment.objects.get().source == "still here"
