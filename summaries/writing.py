@@ -62,7 +62,7 @@ def restore_revision(*, summary, revision, editor):
     summary.source = revision.source
     summary.edited = timezone.now()
     summary.save()
-    when = timezone.localtime(revision.created).strftime("%Y-%m-%d %H:%M")
+    when = timezone.localtime(revision.created).strftime("%Y-%m-%d %H:%M:%S")
     return summary.record_revision(editor, note=f"Restored the revision of {when}")
 
 
