@@ -1,5 +1,7 @@
 from django.urls import path, re_path
 
+from summaries import views as summaries_views
+
 from . import views
 
 app_name = "papers"
@@ -8,6 +10,8 @@ urlpatterns = [
     # The original site's query-string URLs, answered with a 301 to the canonical page.
     re_path(r"^paper/?$", views.legacy_paper, name="legacy_paper"),
     re_path(r"^venue/?$", views.legacy_venue, name="legacy_venue"),
+    # Before the paper page: keys contain slashes, so ".../write/" would otherwise be a key.
+    path("paper/<bibkey:key>/write/", summaries_views.write, name="write"),
     path("paper/<bibkey:key>/", views.paper_detail, name="detail"),
     path("venues/", views.venue_list, name="venues"),
     re_path(

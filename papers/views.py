@@ -1,11 +1,11 @@
-from django.db.models import F, Sum
+from django.db.models import F, Prefetch, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from summaries.models import Citation, Summary
+from summaries.models import Citation, Comment, Summary
 from summaries.pagination import paginate
 
 from . import search, sharing
@@ -35,8 +35,17 @@ def paper_detail(request, key):
         Summary.objects.visible_to(request.user)
         .filter(paper=paper)
         .select_related("author", "paper")
+        .with_vote_of(request.user)
+        .prefetch_related(
+            Prefetch(
+                "comments",
+                queryset=Comment.objects.public().select_related("author"),
+                to_attr="public_comments",
+            )
+        )
         .best_first()
     )
+    own_summary = next((s for s in summaries if s.author_id == request.user.pk), None)
     public_summaries = Summary.objects.public().filter(paper=paper)
     cites = (
         Paper.objects.for_listing()
@@ -69,6 +78,7 @@ def paper_detail(request, key):
             "card": card,
             "json_ld": sharing.scholarly_article(paper, public, card),
             "summaries": summaries,
+            "own_summary": own_summary,
             "cites": list(cites),
             "missing_citations": list(missing_citations),
             "cited_by": list(cited_by),
@@ -117,7 +127,7 @@ def venue_detail(request, key, year=None):
     summaries = Summary.objects.public().filter(paper__venue=venue)
     if year is not None:
         summaries = summaries.filter(paper__year=year)
-    page = paginate(request, summaries.for_listing().best_first())
+    page = paginate(request, summaries.for_listing().with_vote_of(request.user).best_first())
     return render(
         request,
         "papers/venue_detail.html",
@@ -127,7 +137,13 @@ def venue_detail(request, key, year=None):
 
 @require_GET
 def year_detail(request, year):
-    summaries = Summary.objects.public().filter(paper__year=year).for_listing().best_first()
+    summaries = (
+        Summary.objects.public()
+        .filter(paper__year=year)
+        .for_listing()
+        .with_vote_of(request.user)
+        .best_first()
+    )
     page = paginate(request, summaries)
     return render(request, "papers/year_detail.html", {"year": year, "page": page})
 

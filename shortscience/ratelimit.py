@@ -4,6 +4,7 @@ With REDIS_URL the counts are shared by every server process; with the local-mem
 they are per process, which still bounds abuse by the number of processes."""
 
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -45,3 +46,33 @@ def client_address(request):
         if forwarded:
             return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "unknown")
+
+
+# Per-user limits on writes (summaries, comments, votes...), configured in RATE_LIMITS.
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    seconds: int
+    noun: str
+
+    @property
+    def message(self):
+        minutes = max(self.seconds // 60, 1)
+        period = "an hour" if minutes == 60 else f"{minutes} minutes"
+        return (
+            f"You have reached the limit of {self.count} {self.noun} in {period}. "
+            "Please wait a little and try again."
+        )
+
+
+def limit_for(action):
+    count, seconds, noun = settings.RATE_LIMITS[action]
+    return Limit(count, seconds, noun)
+
+
+def allow(*, user, action):
+    """Count one `action` by `user`; False once they went over the limit in this window."""
+    limit = limit_for(action)
+    return not exceeded(f"user-{action}", user.pk, limit=limit.count, window=limit.seconds)

@@ -259,3 +259,17 @@ BENCH_FLOOR = env_bool("BENCH_FLOOR", False)
 
 # Summaries per page on list pages.
 PAGE_SIZE = env_int("PAGE_SIZE", 20)
+
+# Per-user limits on writes: action -> (how many, per how many seconds, what they are called).
+RATE_LIMITS = {
+    "summary": (env_int("RATE_LIMIT_SUMMARIES", 30), 3600, "summary saves"),
+    "comment": (env_int("RATE_LIMIT_COMMENTS", 30), 3600, "comments"),
+    "vote": (env_int("RATE_LIMIT_VOTES", 200), 3600, "votes"),
+    "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "previews"),
+    "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
+}
+
+# Longest Markdown source accepted for a summary or comment, in bytes.
+SUMMARY_MAX_BYTES = 100 * 1024
+# How long an e-mail confirmation link stays valid.
+EMAIL_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3

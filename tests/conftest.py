@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from accounts.models import User
 from papers.models import Paper, Venue
@@ -19,6 +20,7 @@ def _fast_and_simple(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    cache.clear()  # rate-limit counters live in the cache; each test starts with none used
 
 
 @pytest.fixture
