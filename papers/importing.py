@@ -1,0 +1,422 @@
+"""Putting parsed entries into the database: one pipeline for the add page and the commands.
+
+``plan_import`` decides what each entry would do (a fixed number of queries per batch of
+entries, whatever their number), ``apply_import`` does it in one transaction with bulk
+inserts. Rules:
+
+- an entry whose key is already here (as a paper or an alias) only fills the paper's empty
+  fields; it never overwrites what is there;
+- an entry with the DOI, arXiv id or normalized title and year of a paper already here (or
+  of an earlier entry of the same import) becomes an alias of that paper;
+- the venue comes from the dblp key or DOI prefix when such a Venue exists, else the entry's
+  booktitle or journal is kept as text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from summaries.models import resolve_waiting_citations
+
+from .bibtex import EntryError, ParsedEntry, ParseResult
+from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue, title_key_for
+
+BATCH_SIZE = 2000
+MAX_KEY_LENGTH = Paper._meta.get_field("bibtex_key").max_length
+MAX_TITLE_LENGTH = Paper._meta.get_field("title").max_length
+
+NEW = "new"
+UPDATE = "update"
+UNCHANGED = "unchanged"
+ALIAS = "alias"
+ERROR = "error"
+
+# The Paper fields an import may fill when they are empty, in the order the preview lists them.
+FILLABLE_FIELDS = ("venue", "venue_name", "year", "abstract", "published", "doi", "arxiv_id")
+
+
+def quiet_bibtexparser():
+    """bibtexparser logs a warning per broken block; our errors already say it, per entry."""
+    logging.getLogger("bibtexparser").setLevel(logging.ERROR)
+
+
+def decode_bibtex_bytes(data: bytes) -> tuple[str, str]:
+    """Text and the encoding it was read with: UTF-8 (with or without a BOM), else Latin-1,
+    which older .bib files use and which can read any byte."""
+    try:
+        return codecs.decode(data, "utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "Latin-1"
+
+
+@dataclass(slots=True)
+class PlannedEntry:
+    status: str
+    key: str
+    line: int
+    entry: ParsedEntry | None = None
+    # For an update: the empty fields the entry fills, with their new values.
+    updates: dict = field(default_factory=dict)
+    # For an update or an unchanged entry: the paper found; for an alias: the paper it joins.
+    paper_key: str = ""
+    # Why an entry is an alias ("same DOI"), or what is wrong with it.
+    reason: str = ""
+    venue_id: int | None = None
+    fill_authors: bool = False
+    fill_keywords: bool = False
+
+    @property
+    def filled_fields(self) -> list[str]:
+        names = [name for name in FILLABLE_FIELDS if name in self.updates]
+        if self.fill_authors:
+            names.append("authors")
+        if self.fill_keywords:
+            names.append("keywords")
+        if "urls" in self.updates:
+            names.append("links")
+        return names
+
+
+@dataclass
+class ImportPlan:
+    items: list[PlannedEntry]
+
+    def of_status(self, status: str) -> list[PlannedEntry]:
+        return [item for item in self.items if item.status == status]
+
+    @property
+    def errors(self) -> list[PlannedEntry]:
+        return self.of_status(ERROR)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(item.status == ERROR for item in self.items)
+
+    @property
+    def changes_anything(self) -> bool:
+        return any(item.status in {NEW, UPDATE, ALIAS} for item in self.items)
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys((NEW, UPDATE, UNCHANGED, ALIAS, ERROR), 0)
+        for item in self.items:
+            counts[item.status] += 1
+        return counts
+
+
+@dataclass
+class ImportResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    aliased: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _chunks(items: list, size: int = BATCH_SIZE) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _in_chunks(queryset, lookup: str, values: Iterable, *fields: str) -> list:
+    """``queryset.filter(<lookup>__in=values).values_list(*fields)``, a query per batch."""
+    values = sorted(set(values))
+    rows = []
+    for chunk in _chunks(values):
+        rows.extend(queryset.filter(**{f"{lookup}__in": chunk}).values_list(*fields))
+    return rows
+
+
+_EXISTING_FIELDS = ("pk", "bibtex_key", "venue_id", *FILLABLE_FIELDS[1:], "urls")
+
+
+def _error(entry_error: EntryError) -> PlannedEntry:
+    return PlannedEntry(
+        status=ERROR, key=entry_error.key or "", line=entry_error.line, reason=entry_error.message
+    )
+
+
+def _entry_problem(entry: ParsedEntry) -> str:
+    where = f"Entry '{entry.key}' at line {entry.line}"
+    if len(entry.key) > MAX_KEY_LENGTH:
+        return f"{where}: the key is longer than {MAX_KEY_LENGTH} characters"
+    if len(entry.title) > MAX_TITLE_LENGTH:
+        return f"{where}: the title is longer than {MAX_TITLE_LENGTH} characters"
+    return ""
+
+
+def _empty_field_updates(existing: dict, entry: ParsedEntry, venue_id: int | None) -> dict:
+    candidates = {
+        "venue": venue_id,
+        "venue_name": entry.venue_name[:500],
+        "year": entry.year,
+        "abstract": entry.abstract,
+        "published": entry.published,
+        "doi": entry.doi[:255],
+        "arxiv_id": entry.arxiv_id[:50],
+        "urls": entry.urls,
+    }
+    updates = {}
+    for name, value in candidates.items():
+        current = existing["venue_id" if name == "venue" else name]
+        if value and not current:
+            updates[name] = value
+    return updates
+
+
+def plan_import(parsed: ParseResult) -> ImportPlan:
+    """What importing these entries would do, entry by entry; changes nothing.
+
+    A fixed number of queries per batch of BATCH_SIZE entries.
+    """
+    items = [_error(error) for error in parsed.errors]
+    entries = []
+    for entry in parsed.entries:
+        problem = _entry_problem(entry)
+        if problem:
+            items.append(PlannedEntry(status=ERROR, key=entry.key, line=entry.line, reason=problem))
+        else:
+            entries.append(entry)
+
+    keys = {entry.key for entry in entries}
+    alias_targets = dict(_in_chunks(PaperAlias.objects, "key", keys, "key", "paper_id"))
+    existing_by_pk = {
+        row["pk"]: row
+        for chunk in _chunks(sorted(keys))
+        for row in Paper.objects.filter(bibtex_key__in=chunk).values(*_EXISTING_FIELDS)
+    }
+    missing_pks = set(alias_targets.values()) - set(existing_by_pk)
+    for chunk in _chunks(sorted(missing_pks)):
+        for row in Paper.objects.filter(pk__in=chunk).values(*_EXISTING_FIELDS):
+            existing_by_pk[row["pk"]] = row
+    existing_by_key = {row["bibtex_key"]: row for row in existing_by_pk.values()}
+    for alias_key, paper_id in alias_targets.items():
+        existing_by_key.setdefault(alias_key, existing_by_pk[paper_id])
+    with_authors = set(
+        pk for (pk,) in _in_chunks(Authorship.objects, "paper_id", existing_by_pk, "paper_id")
+    )
+    with_keywords = set(
+        pk
+        for (pk,) in _in_chunks(
+            Paper.keywords.through.objects, "paper_id", existing_by_pk, "paper_id"
+        )
+    )
+
+    # Papers already here with the same DOI, arXiv id or normalized title and year.
+    by_doi: dict[str, str] = {}
+    by_arxiv: dict[str, str] = {}
+    by_title: dict[tuple[str, int | None], str] = {}
+    dois = {entry.doi for entry in entries if entry.doi}
+    for doi, key in _in_chunks(Paper.objects.order_by("pk"), "doi", dois, "doi", "bibtex_key"):
+        by_doi.setdefault(doi, key)
+    arxiv_ids = {entry.arxiv_id for entry in entries if entry.arxiv_id}
+    for arxiv_id, key in _in_chunks(
+        Paper.objects.order_by("pk"), "arxiv_id", arxiv_ids, "arxiv_id", "bibtex_key"
+    ):
+        by_arxiv.setdefault(arxiv_id, key)
+    title_keys = {title_key_for(entry.title) for entry in entries}
+    title_keys.discard("")
+    for title_key, year, key in _in_chunks(
+        Paper.objects.order_by("pk"), "title_key", title_keys, "title_key", "year", "bibtex_key"
+    ):
+        by_title.setdefault((title_key, year), key)
+
+    venue_keys = {entry.venue_key for entry in entries if entry.venue_key}
+    venues = dict(_in_chunks(Venue.objects, "key", venue_keys, "key", "pk"))
+
+    for entry in entries:
+        venue_id = venues.get(entry.venue_key)
+        existing = existing_by_key.get(entry.key)
+        if existing is not None:
+            updates = _empty_field_updates(existing, entry, venue_id)
+            item = PlannedEntry(
+                status=UNCHANGED,
+                key=entry.key,
+                line=entry.line,
+                entry=entry,
+                updates=updates,
+                paper_key=existing["bibtex_key"],
+                venue_id=venue_id,
+                fill_authors=bool(entry.authors) and existing["pk"] not in with_authors,
+                fill_keywords=bool(entry.keywords) and existing["pk"] not in with_keywords,
+            )
+            if item.updates or item.fill_authors or item.fill_keywords:
+                item.status = UPDATE
+                # Fill once, even if another key of the same paper comes later.
+                with_authors.add(existing["pk"])
+                with_keywords.add(existing["pk"])
+                for name, value in updates.items():
+                    existing["venue_id" if name == "venue" else name] = value
+            items.append(item)
+            continue
+
+        title_key = (title_key_for(entry.title), entry.year)
+        matches = [
+            (by_doi.get(entry.doi) if entry.doi else None, "the same DOI"),
+            (by_arxiv.get(entry.arxiv_id) if entry.arxiv_id else None, "the same arXiv id"),
+            (by_title.get(title_key) if title_key[0] else None, "the same title and year"),
+        ]
+        target, reason = next(((key, why) for key, why in matches if key), (None, ""))
+        if target is not None:
+            items.append(
+                PlannedEntry(
+                    status=ALIAS,
+                    key=entry.key,
+                    line=entry.line,
+                    entry=entry,
+                    paper_key=target,
+                    reason=reason,
+                )
+            )
+            continue
+
+        items.append(
+            PlannedEntry(status=NEW, key=entry.key, line=entry.line, entry=entry, venue_id=venue_id)
+        )
+        if entry.doi:
+            by_doi.setdefault(entry.doi, entry.key)
+        if entry.arxiv_id:
+            by_arxiv.setdefault(entry.arxiv_id, entry.key)
+        if title_key[0]:
+            by_title.setdefault(title_key, entry.key)
+
+    items.sort(key=lambda item: item.line)
+    return ImportPlan(items=items)
+
+
+def _new_paper(item: PlannedEntry, *, source: str, now: datetime.datetime) -> Paper:
+    entry = item.entry
+    return Paper(
+        bibtex_key=entry.key,
+        entry_type=entry.entry_type[:30],
+        title=entry.title,
+        title_key=title_key_for(entry.title),
+        venue_id=item.venue_id,
+        venue_name=entry.venue_name[:500],
+        year=entry.year if entry.year and 0 < entry.year < 32768 else None,
+        abstract=entry.abstract,
+        published=entry.published,
+        doi=entry.doi[:255],
+        arxiv_id=entry.arxiv_id[:50],
+        urls=entry.urls,
+        source=source[:50],
+        bibtex=entry.raw,
+        created=now,
+        updated=now,
+    )
+
+
+def _author_ids(names: Iterable[str]) -> dict[str, int]:
+    """Author id by slug for these display names, creating the authors that are missing."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        wanted.setdefault(Author.slug_for(name), name[:300])
+    ids = dict(_in_chunks(Author.objects, "slug", wanted, "slug", "pk"))
+    missing = [Author(slug=slug, name=name) for slug, name in wanted.items() if slug not in ids]
+    if missing:
+        Author.objects.bulk_create(missing, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        ids.update(_in_chunks(Author.objects, "slug", [a.slug for a in missing], "slug", "pk"))
+    return ids
+
+
+def _keyword_ids(names: Iterable[str]) -> dict[str, int]:
+    wanted = {name[:100] for name in names if name}
+    ids = dict(_in_chunks(Keyword.objects, "name", wanted, "name", "pk"))
+    missing = [Keyword(name=name) for name in sorted(wanted - set(ids))]
+    if missing:
+        Keyword.objects.bulk_create(missing, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        ids.update(_in_chunks(Keyword.objects, "name", [k.name for k in missing], "name", "pk"))
+    return ids
+
+
+def _slug_cache():
+    cache: dict[str, str] = {}
+
+    def slug(name: str) -> str:
+        value = cache.get(name)
+        if value is None:
+            value = cache[name] = Author.slug_for(name)
+        return value
+
+    return slug
+
+
+@transaction.atomic
+def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
+    """Create, fill and alias papers as planned, all or nothing; refuses a plan with errors.
+
+    ``user`` is who asked for the import (kept for the log; papers have no owner).
+    """
+    if plan.has_errors:
+        raise ValueError("An import plan with errors cannot be applied.")
+    result = ImportResult()
+    now = datetime.datetime.now(datetime.UTC)
+    new_items = plan.of_status(NEW)
+    update_items = plan.of_status(UPDATE)
+    alias_items = plan.of_status(ALIAS)
+
+    papers = [_new_paper(item, source=source, now=now) for item in new_items]
+    Paper.objects.bulk_create(papers, batch_size=BATCH_SIZE)
+    paper_ids = {paper.bibtex_key: paper.pk for paper in papers}
+    if any(pk is None for pk in paper_ids.values()):  # databases without RETURNING
+        paper_ids.update(_in_chunks(Paper.objects, "bibtex_key", paper_ids, "bibtex_key", "pk"))
+    targets = {item.paper_key for item in update_items + alias_items} - set(paper_ids)
+    paper_ids.update(_in_chunks(Paper.objects, "bibtex_key", targets, "bibtex_key", "pk"))
+
+    for item in update_items:
+        if item.updates:
+            fields = {("venue_id" if n == "venue" else n): v for n, v in item.updates.items()}
+            Paper.objects.filter(pk=paper_ids[item.paper_key]).update(**fields, updated=now)
+
+    with_authors = [(paper_ids[i.entry.key], i.entry) for i in new_items if i.entry.authors]
+    with_authors += [(paper_ids[i.paper_key], i.entry) for i in update_items if i.fill_authors]
+    slug = _slug_cache()
+    author_ids = _author_ids(name for _, entry in with_authors for name in entry.authors)
+    authorships = []
+    for paper_id, entry in with_authors:
+        seen = set()
+        for name in entry.authors:
+            author_id = author_ids[slug(name)]
+            # An author listed twice under one slug keeps the first place.
+            if author_id not in seen:
+                seen.add(author_id)
+                authorships.append(
+                    Authorship(paper_id=paper_id, author_id=author_id, position=len(seen) - 1)
+                )
+    Authorship.objects.bulk_create(authorships, batch_size=BATCH_SIZE)
+
+    with_keywords = [(paper_ids[i.entry.key], i.entry) for i in new_items if i.entry.keywords]
+    with_keywords += [(paper_ids[i.paper_key], i.entry) for i in update_items if i.fill_keywords]
+    keyword_ids = _keyword_ids(name for _, entry in with_keywords for name in entry.keywords)
+    Through = Paper.keywords.through
+    links = {
+        (paper_id, keyword_ids[name[:100]])
+        for paper_id, entry in with_keywords
+        for name in entry.keywords
+        if name
+    }
+    Through.objects.bulk_create(
+        [Through(paper_id=paper_id, keyword_id=keyword_id) for paper_id, keyword_id in links],
+        batch_size=BATCH_SIZE,
+    )
+
+    PaperAlias.objects.bulk_create(
+        [
+            PaperAlias(key=item.key, paper_id=paper_ids[item.paper_key], created=now)
+            for item in alias_items
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+    result.created = [item.key for item in new_items]
+    result.updated = [item.key for item in update_items]
+    result.aliased = [item.key for item in alias_items]
+    result.unchanged = [item.key for item in plan.of_status(UNCHANGED)]
+    arrived = result.created + result.aliased
+    for chunk in _chunks(arrived):
+        resolve_waiting_citations(keys=chunk)
+    return result
