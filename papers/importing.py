@@ -68,6 +68,7 @@ class PlannedEntry:
     # Why an entry is an alias ("same DOI"), or what is wrong with it.
     reason: str = ""
     venue_id: int | None = None
+    venue_label: str = ""
     fill_authors: bool = False
     fill_keywords: bool = False
 
@@ -144,6 +145,8 @@ def _entry_problem(entry: ParsedEntry) -> str:
     where = f"Entry '{entry.key}' at line {entry.line}"
     if len(entry.key) > MAX_KEY_LENGTH:
         return f"{where}: the key is longer than {MAX_KEY_LENGTH} characters"
+    if "?" in entry.key or "#" in entry.key:
+        return f"{where}: the key must not contain ? or # (it is part of the paper's address)"
     if len(entry.title) > MAX_TITLE_LENGTH:
         return f"{where}: the title is longer than {MAX_TITLE_LENGTH} characters"
     return ""
@@ -226,10 +229,15 @@ def plan_import(parsed: ParseResult) -> ImportPlan:
         by_title.setdefault((title_key, year), key)
 
     venue_keys = {entry.venue_key for entry in entries if entry.venue_key}
-    venues = dict(_in_chunks(Venue.objects, "key", venue_keys, "key", "pk"))
+    venues = {
+        key: (pk, short_name or name)
+        for key, pk, name, short_name in _in_chunks(
+            Venue.objects, "key", venue_keys, "key", "pk", "name", "short_name"
+        )
+    }
 
     for entry in entries:
-        venue_id = venues.get(entry.venue_key)
+        venue_id, venue_label = venues.get(entry.venue_key, (None, entry.venue_name))
         existing = existing_by_key.get(entry.key)
         if existing is not None:
             updates = _empty_field_updates(existing, entry, venue_id)
@@ -241,6 +249,7 @@ def plan_import(parsed: ParseResult) -> ImportPlan:
                 updates=updates,
                 paper_key=existing["bibtex_key"],
                 venue_id=venue_id,
+                venue_label=venue_label,
                 fill_authors=bool(entry.authors) and existing["pk"] not in with_authors,
                 fill_keywords=bool(entry.keywords) and existing["pk"] not in with_keywords,
             )
@@ -270,12 +279,20 @@ def plan_import(parsed: ParseResult) -> ImportPlan:
                     entry=entry,
                     paper_key=target,
                     reason=reason,
+                    venue_label=venue_label,
                 )
             )
             continue
 
         items.append(
-            PlannedEntry(status=NEW, key=entry.key, line=entry.line, entry=entry, venue_id=venue_id)
+            PlannedEntry(
+                status=NEW,
+                key=entry.key,
+                line=entry.line,
+                entry=entry,
+                venue_id=venue_id,
+                venue_label=venue_label,
+            )
         )
         if entry.doi:
             by_doi.setdefault(entry.doi, entry.key)
