@@ -4,8 +4,8 @@
 entries, whatever their number), ``apply_import`` does it in one transaction with bulk
 inserts. Rules:
 
-- an entry whose key is already here (as a paper or an alias) only fills the paper's empty
-  fields; it never overwrites what is there;
+- an entry whose key is already here only fills the paper's empty fields; it never
+  overwrites what is there (an entry whose key is an alias changes nothing);
 - an entry with the DOI, arXiv id or normalized title and year of a paper already here (or
   of an earlier entry of the same import) becomes an alias of that paper;
 - the venue comes from the dblp key or DOI prefix when such a Venue exists, else the entry's
@@ -253,7 +253,10 @@ def plan_import(parsed: ParseResult) -> ImportPlan:
                 fill_authors=bool(entry.authors) and existing["pk"] not in with_authors,
                 fill_keywords=bool(entry.keywords) and existing["pk"] not in with_keywords,
             )
-            if item.updates or item.fill_authors or item.fill_keywords:
+            if entry.key in alias_targets:
+                # Another key of a paper: like a new alias, it does not change the paper.
+                item.updates, item.fill_authors, item.fill_keywords = {}, False, False
+            elif item.updates or item.fill_authors or item.fill_keywords:
                 item.status = UPDATE
                 # Fill once, even if another key of the same paper comes later.
                 with_authors.add(existing["pk"])
