@@ -16,7 +16,8 @@ _BOOK_PARTS = frozenset({"inproceedings", "incollection", "conference", "inbook"
 
 
 def _original_entry(paper: Paper) -> str:
-    """The imported entry, if alone it still parses to this paper's key, title and year.
+    """The imported entry, if alone it still reads as this paper (key, title, year, venue,
+    DOI and authors).
 
     An entry that relied on @string macros or a crossref elsewhere in its file, or a paper
     edited since it was imported, gets a generated entry instead.
@@ -28,9 +29,16 @@ def _original_entry(paper: Paper) -> str:
     if parsed.errors or len(parsed.entries) != 1:
         return ""
     entry = parsed.entries[0]
-    if (entry.key, entry.title, entry.year) != (paper.bibtex_key, paper.title, paper.year):
-        return ""
-    return raw + "\n"
+    read = (entry.key, entry.title, entry.year, entry.venue_name[:500], entry.doi, entry.authors)
+    stored = (
+        paper.bibtex_key,
+        paper.title,
+        paper.year,
+        paper.venue_name,
+        paper.doi,
+        paper.author_names,
+    )
+    return raw + "\n" if read == stored else ""
 
 
 def _venue_field(entry_type: str) -> str:
