@@ -28,7 +28,10 @@ _AUTHOR_SEPARATOR = re.compile(r",\s*|\s+and\s+")
 
 
 def _text(value) -> str:
-    return latex_to_unicode(value) if isinstance(value, str) and value else ""
+    if not isinstance(value, str) or not value:
+        return ""
+    # PostgreSQL text cannot hold NUL, which a JSON string can.
+    return latex_to_unicode(value.replace("\x00", ""))
 
 
 def _authors(record: dict) -> list[str]:

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import codecs
 import datetime
+import io
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connections, router, transaction
 
 from summaries.models import resolve_waiting_citations
 
@@ -28,6 +29,8 @@ from .bibtex import EntryError, ParsedEntry, ParseResult
 from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue, title_key_for
 
 BATCH_SIZE = 2000
+# Below this many rows, bulk_create is as fast as COPY.
+COPY_THRESHOLD = 200
 MAX_KEY_LENGTH = Paper._meta.get_field("bibtex_key").max_length
 MAX_TITLE_LENGTH = Paper._meta.get_field("title").max_length
 
@@ -69,6 +72,7 @@ class PlannedEntry:
     reason: str = ""
     venue_id: int | None = None
     venue_label: str = ""
+    title_key: str = ""
     fill_authors: bool = False
     fill_keywords: bool = False
 
@@ -221,7 +225,8 @@ def plan_import(parsed: ParseResult) -> ImportPlan:
         Paper.objects.order_by("pk"), "arxiv_id", arxiv_ids, "arxiv_id", "bibtex_key"
     ):
         by_arxiv.setdefault(arxiv_id, key)
-    title_keys = {title_key_for(entry.title) for entry in entries}
+    title_key_of = {id(entry): title_key_for(entry.title) for entry in entries}
+    title_keys = set(title_key_of.values())
     title_keys.discard("")
     for title_key, year, key in _in_chunks(
         Paper.objects.order_by("pk"), "title_key", title_keys, "title_key", "year", "bibtex_key"
@@ -266,7 +271,7 @@ def plan_import(parsed: ParseResult) -> ImportPlan:
             items.append(item)
             continue
 
-        title_key = (title_key_for(entry.title), entry.year)
+        title_key = (title_key_of[id(entry)], entry.year)
         matches = [
             (by_doi.get(entry.doi) if entry.doi else None, "the same DOI"),
             (by_arxiv.get(entry.arxiv_id) if entry.arxiv_id else None, "the same arXiv id"),
@@ -295,6 +300,7 @@ def plan_import(parsed: ParseResult) -> ImportPlan:
                 entry=entry,
                 venue_id=venue_id,
                 venue_label=venue_label,
+                title_key=title_key[0],
             )
         )
         if entry.doi:
@@ -314,7 +320,7 @@ def _new_paper(item: PlannedEntry, *, source: str, now: datetime.datetime) -> Pa
         bibtex_key=entry.key,
         entry_type=entry.entry_type[:30],
         title=entry.title,
-        title_key=title_key_for(entry.title),
+        title_key=item.title_key or title_key_for(entry.title),
         venue_id=item.venue_id,
         venue_name=entry.venue_name[:500],
         year=entry.year if entry.year and 0 < entry.year < 32768 else None,
@@ -330,11 +336,11 @@ def _new_paper(item: PlannedEntry, *, source: str, now: datetime.datetime) -> Pa
     )
 
 
-def _author_ids(names: Iterable[str]) -> dict[str, int]:
+def _author_ids(names: Iterable[str], slug) -> dict[str, int]:
     """Author id by slug for these display names, creating the authors that are missing."""
     wanted: dict[str, str] = {}
     for name in names:
-        wanted.setdefault(Author.slug_for(name), name[:300])
+        wanted.setdefault(slug(name), name[:300])
     ids = dict(_in_chunks(Author.objects, "slug", wanted, "slug", "pk"))
     missing = [Author(slug=slug, name=name) for slug, name in wanted.items() if slug not in ids]
     if missing:
@@ -365,6 +371,65 @@ def _slug_cache():
     return slug
 
 
+def _copy_text(value) -> str:
+    """A value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if not isinstance(value, str):
+        value = str(value)
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\x00" in value:
+        value = (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+            .replace("\x00", "")
+        )
+    return value
+
+
+def _insert(model, objects: list, *, with_ids: bool = False) -> None:
+    """bulk_create, or on PostgreSQL a COPY, which is several times faster for large imports.
+
+    With ``with_ids`` the objects get their primary keys, as bulk_create gives them.
+    """
+    if not objects:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql" or len(objects) < COPY_THRESHOLD:
+        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        return
+    table = model._meta.db_table
+    pk = model._meta.pk
+    fields = [f for f in model._meta.concrete_fields if f is not pk or with_ids]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if with_ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk.column, len(objects)],
+            )
+            for obj, (pk_value,) in zip(objects, cursor.fetchall(), strict=True):
+                obj.pk = pk_value
+        buffer = io.StringIO()
+        for obj in objects:
+            values = []
+            for f in fields:
+                value = f.pre_save(obj, add=True) if f is not pk else obj.pk
+                value = f.get_db_prep_save(value, connection)
+                if hasattr(value, "dumps"):  # JSON fields hand over an adapter
+                    value = value.dumps(value.adapted)
+                values.append(_copy_text(value))
+            buffer.write("\t".join(values))
+            buffer.write("\n")
+        buffer.seek(0)
+        columns = ", ".join(quote(f.column) for f in fields)
+        cursor.copy_expert(f"COPY {quote(table)} ({columns}) FROM STDIN", buffer)
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
 @transaction.atomic
 def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
     """Create, fill and alias papers as planned, all or nothing; refuses a plan with errors.
@@ -380,7 +445,7 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
     alias_items = plan.of_status(ALIAS)
 
     papers = [_new_paper(item, source=source, now=now) for item in new_items]
-    Paper.objects.bulk_create(papers, batch_size=BATCH_SIZE)
+    _insert(Paper, papers, with_ids=True)
     paper_ids = {paper.bibtex_key: paper.pk for paper in papers}
     if any(pk is None for pk in paper_ids.values()):  # databases without RETURNING
         paper_ids.update(_in_chunks(Paper.objects, "bibtex_key", paper_ids, "bibtex_key", "pk"))
@@ -395,7 +460,7 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
     with_authors = [(paper_ids[i.entry.key], i.entry) for i in new_items if i.entry.authors]
     with_authors += [(paper_ids[i.paper_key], i.entry) for i in update_items if i.fill_authors]
     slug = _slug_cache()
-    author_ids = _author_ids(name for _, entry in with_authors for name in entry.authors)
+    author_ids = _author_ids((name for _, entry in with_authors for name in entry.authors), slug)
     authorships = []
     for paper_id, entry in with_authors:
         seen = set()
@@ -407,7 +472,7 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
                 authorships.append(
                     Authorship(paper_id=paper_id, author_id=author_id, position=len(seen) - 1)
                 )
-    Authorship.objects.bulk_create(authorships, batch_size=BATCH_SIZE)
+    _insert(Authorship, authorships)
 
     with_keywords = [(paper_ids[i.entry.key], i.entry) for i in new_items if i.entry.keywords]
     with_keywords += [(paper_ids[i.paper_key], i.entry) for i in update_items if i.fill_keywords]
@@ -419,10 +484,7 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
         for name in entry.keywords
         if name
     }
-    Through.objects.bulk_create(
-        [Through(paper_id=paper_id, keyword_id=keyword_id) for paper_id, keyword_id in links],
-        batch_size=BATCH_SIZE,
-    )
+    _insert(Through, [Through(paper_id=paper, keyword_id=keyword) for paper, keyword in links])
 
     PaperAlias.objects.bulk_create(
         [
