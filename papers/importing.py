@@ -388,46 +388,68 @@ def _copy_text(value) -> str:
     return value
 
 
-def _insert(model, objects: list, *, with_ids: bool = False) -> None:
-    """bulk_create, or on PostgreSQL a COPY, which is several times faster for large imports.
-
-    With ``with_ids`` the objects get their primary keys, as bulk_create gives them.
-    """
-    if not objects:
-        return
-    connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql" or len(objects) < COPY_THRESHOLD:
-        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
-        return
-    table = model._meta.db_table
-    pk = model._meta.pk
-    fields = [f for f in model._meta.concrete_fields if f is not pk or with_ids]
+def _copy(connection, table: str, columns: list[str], rows: Iterable[Iterable]) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(map(_copy_text, row)))
+        buffer.write("\n")
+    buffer.seek(0)
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        if with_ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk.column, len(objects)],
-            )
-            for obj, (pk_value,) in zip(objects, cursor.fetchall(), strict=True):
-                obj.pk = pk_value
-        buffer = io.StringIO()
-        for obj in objects:
-            values = []
-            for f in fields:
-                value = f.pre_save(obj, add=True) if f is not pk else obj.pk
+        names = ", ".join(map(quote, columns))
+        cursor.copy_expert(f"COPY {quote(table)} ({names}) FROM STDIN", buffer)
+
+
+def _use_copy(model, count: int):
+    """The connection to COPY into, when that is the faster way to insert ``count`` rows."""
+    connection = connections[router.db_for_write(model)]
+    return connection if connection.vendor == "postgresql" and count >= COPY_THRESHOLD else None
+
+
+def _insert(model, objects: list) -> None:
+    """bulk_create, or on PostgreSQL a COPY, several times faster for large imports; either
+    way the objects get their primary keys."""
+    connection = _use_copy(model, len(objects))
+    if connection is None:
+        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        return
+    table, pk = model._meta.db_table, model._meta.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, pk.column, len(objects)],
+        )
+        for obj, (pk_value,) in zip(objects, cursor.fetchall(), strict=True):
+            obj.pk = pk_value
+    fields = model._meta.concrete_fields
+    auto_dates = {f for f in fields if getattr(f, "auto_now", 0) or getattr(f, "auto_now_add", 0)}
+
+    def row(obj):
+        for f in fields:
+            value = f.pre_save(obj, add=True) if f in auto_dates else getattr(obj, f.attname)
+            # Strings and numbers go as they are; dates, JSON and the like are prepared.
+            if value is not None and type(value) not in (str, int):
                 value = f.get_db_prep_save(value, connection)
-                if hasattr(value, "dumps"):  # JSON fields hand over an adapter
+                if hasattr(value, "dumps"):  # a JSON adapter
                     value = value.dumps(value.adapted)
-                values.append(_copy_text(value))
-            buffer.write("\t".join(values))
-            buffer.write("\n")
-        buffer.seek(0)
-        columns = ", ".join(quote(f.column) for f in fields)
-        cursor.copy_expert(f"COPY {quote(table)} ({columns}) FROM STDIN", buffer)
+            yield value
+
+    _copy(connection, table, [f.column for f in fields], (row(obj) for obj in objects))
     for obj in objects:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def _insert_links(model, field_names: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows of a link table given as tuples of ids (and numbers), without building a
+    model instance per row when COPY can take them."""
+    connection = _use_copy(model, len(rows))
+    if connection is None:
+        objects = [model(**dict(zip(field_names, row, strict=True))) for row in rows]
+        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        return
+    columns = [model._meta.get_field(name).column for name in field_names]
+    _copy(connection, model._meta.db_table, columns, rows)
 
 
 @transaction.atomic
@@ -445,7 +467,7 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
     alias_items = plan.of_status(ALIAS)
 
     papers = [_new_paper(item, source=source, now=now) for item in new_items]
-    _insert(Paper, papers, with_ids=True)
+    _insert(Paper, papers)
     paper_ids = {paper.bibtex_key: paper.pk for paper in papers}
     if any(pk is None for pk in paper_ids.values()):  # databases without RETURNING
         paper_ids.update(_in_chunks(Paper.objects, "bibtex_key", paper_ids, "bibtex_key", "pk"))
@@ -469,10 +491,8 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
             # An author listed twice under one slug keeps the first place.
             if author_id not in seen:
                 seen.add(author_id)
-                authorships.append(
-                    Authorship(paper_id=paper_id, author_id=author_id, position=len(seen) - 1)
-                )
-    _insert(Authorship, authorships)
+                authorships.append((paper_id, author_id, len(seen) - 1))
+    _insert_links(Authorship, ("paper_id", "author_id", "position"), authorships)
 
     with_keywords = [(paper_ids[i.entry.key], i.entry) for i in new_items if i.entry.keywords]
     with_keywords += [(paper_ids[i.paper_key], i.entry) for i in update_items if i.fill_keywords]
@@ -484,7 +504,7 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
         for name in entry.keywords
         if name
     }
-    _insert(Through, [Through(paper_id=paper, keyword_id=keyword) for paper, keyword in links])
+    _insert_links(Through, ("paper_id", "keyword_id"), sorted(links))
 
     PaperAlias.objects.bulk_create(
         [
