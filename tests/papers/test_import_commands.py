@@ -122,3 +122,57 @@ def test_import_arxiv_refuses_broken_lines_unless_told_to_keep_going(db, tmp_pat
     assert not Paper.objects.exists()
     out, err = run("import_arxiv", path, "--keep-going")
     assert "1 created" in out and "Line 2: not JSON" in err
+
+
+def numbered_entries(count, *, broken_at=None, repeated_at=None):
+    entries = []
+    for i in range(count):
+        key = "Paper0" if i == repeated_at else f"Paper{i}"
+        title = "" if i == broken_at else f"Title number {i}"
+        entries.append(f"@article{{{key},\n  title = {{{title}}},\n  year = {{2020}}\n}}\n")
+    return "\n".join(entries)
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    monkeypatch.setattr("papers.parallel_parse.PART_ENTRIES", 5)
+
+
+def test_a_large_file_is_parsed_in_parts_while_importing(db, bib, small_parts):
+    out, err = run("import_bibtex", bib(numbered_entries(32)))
+    assert "32 created" in out
+    assert "7/7 parts, 32 entries" in err
+    assert Paper.objects.get(bibtex_key="Paper31").title == "Title number 31"
+
+
+def test_an_error_in_a_late_part_still_imports_nothing_and_names_its_line(db, bib, small_parts):
+    path = bib(numbered_entries(32, broken_at=27))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 entry with errors: nothing imported"):
+        call_command("import_bibtex", str(path), stdout=io.StringIO(), stderr=err)
+    # Entry 27 starts on line 27 * 5 + 1: each entry is four lines and a blank one.
+    assert "Entry 'Paper27' at line 136 has no title" in err.getvalue()
+    assert not Paper.objects.exists()
+
+
+def test_a_key_repeated_in_another_part_is_an_error(db, bib, small_parts):
+    with pytest.raises(CommandError, match="nothing imported"):
+        run("import_bibtex", bib(numbered_entries(32, repeated_at=30)))
+    assert not Paper.objects.exists()
+
+
+def test_a_key_repeated_in_another_file_is_an_error(db, bib):
+    first, second = bib(VASWANI_NIPS, "a.bib"), bib(VASWANI_NIPS, "b.bib")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing imported"):
+        call_command("import_bibtex", str(first), str(second), stdout=io.StringIO(), stderr=err)
+    assert "repeats the key of the entry at line 1 of" in err.getvalue()
+
+
+def test_a_large_arxiv_snapshot_is_parsed_in_parts(db, tmp_path, small_parts):
+    path = tmp_path / "arxiv.json"
+    records = [dict(ARXIV_RECORD, id=f"1611.{i:05d}", title=f"Record {i}") for i in range(12)]
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    out, err = run("import_arxiv", path)
+    assert "12 created" in out and "3/3 parts" in err
+    assert Paper.objects.get(bibtex_key="journals/corr/1611.00011").title == "Record 11"

@@ -1,4 +1,5 @@
 from papers.arxiv_metadata import parse_arxiv_snapshot
+from papers.parallel_parse import parse_arxiv_part, split_lines
 
 from ._import_command import ImportCommand
 
@@ -10,6 +11,13 @@ class Command(ImportCommand):
     )
     source = "arXiv"
 
-    def read(self, path):
+    def _lines(self, path):
         with open(path, encoding="utf-8", errors="replace") as lines:
-            return parse_arxiv_snapshot(lines)
+            return list(lines)
+
+    def read(self, path):
+        return parse_arxiv_snapshot(self._lines(path))
+
+    def split(self, path):
+        parts = split_lines(self._lines(path))
+        return (parse_arxiv_part, parts) if parts else None

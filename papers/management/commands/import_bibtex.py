@@ -2,6 +2,7 @@ from pathlib import Path
 
 from papers.bibtex import parse_bibtex
 from papers.importing import decode_bibtex_bytes
+from papers.parallel_parse import parse_bibtex_part, split_bibtex
 
 from ._import_command import ImportCommand
 
@@ -16,3 +17,8 @@ class Command(ImportCommand):
     def read(self, path):
         text, _ = decode_bibtex_bytes(Path(path).read_bytes())
         return parse_bibtex(text)
+
+    def split(self, path):
+        text, _ = decode_bibtex_bytes(Path(path).read_bytes())
+        parts = split_bibtex(text)
+        return (parse_bibtex_part, parts) if parts else None
