@@ -13,7 +13,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from papers.bibtex import EntryError, ParseResult
-from papers.importing import BATCH_SIZE, apply_import, plan_import, quiet_bibtexparser
+from papers.importing import (
+    BATCH_SIZE,
+    apply_import,
+    plan_import,
+    prefer_index_scans,
+    quiet_bibtexparser,
+)
 from papers.parallel_parse import quiet_worker
 
 PARSING_PROCESSES = 2
@@ -126,6 +132,7 @@ class ImportCommand(BaseCommand):
             context.Pool(PARSING_PROCESSES, initializer=quiet_worker) as pool,
             transaction.atomic(),
         ):
+            prefer_index_scans()
             for parse_part, parts in splits:
                 for parsed in pool.imap(parse_part, parts):
                     if parsed.errors:
@@ -172,6 +179,7 @@ class ImportCommand(BaseCommand):
         totals = Totals()
         progress = ProgressBar(len(entries), self.stderr) if verbosity and entries else None
         with transaction.atomic():
+            prefer_index_scans()
             self._apply(entries, batch_size, source, totals, progress)
         if progress:
             progress.close()
