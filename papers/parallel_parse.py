@@ -63,8 +63,11 @@ def split_lines(lines: list[str]) -> list[tuple[int, list[str]]] | None:
 
 
 def _shift(result: ParseResult, offset: int) -> ParseResult:
+    """Line numbers as in the whole file; decoded fields, which the import does not use once
+    the entry is parsed, are dropped to spare sending them between processes."""
     for entry in result.entries:
         entry.line += offset
+        entry.fields = {}
     for error in result.errors:
         error.line += offset
     return result
