@@ -4,8 +4,9 @@ Run from the project root: ``python bench/import_bench.py [number of entries]``.
 own database (``ss_bench_import`` on the server of $BENCH_DATABASE_URL, by default
 postgres://postgres@127.0.0.1:5432/ss_bench_import), creating and migrating it as needed
 and emptying its paper tables first. Times parsing and the database work separately
-(garbage collector off, batches of 2,000, one transaction), then each import command end to end on empty tables (it parses in worker
-processes while writing), then a re-run, which must change nothing. Prints wall time and the
+(garbage collector off, batches of 2,000, one transaction), then each import command end
+to end on empty tables (it parses in worker processes while writing), then a re-run, which
+must change nothing. Prints wall time and the
 CPU time of this process, its workers and its PostgreSQL backend: on a busy machine the CPU
 times say what the work costs when it has the machine to itself.
 """
