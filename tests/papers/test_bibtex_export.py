@@ -186,3 +186,14 @@ def test_list_exports_take_a_constant_number_of_queries(
         assert client.get("/venue/conf/nips/2017/bibtex/").status_code == 200
     with django_assert_max_num_queries(6):
         assert client.get("/user/alice/bibtex/").status_code == 200
+
+
+def test_a_venue_year_page_links_to_its_bibtex(client, summary):
+    page = client.get("/venue/conf/nips/2015/").content.decode()
+    assert 'href="/venue/conf/nips/2015/bibtex/"' in page
+
+
+def test_signed_in_users_find_the_add_papers_page_in_the_header(client, author):
+    assert 'href="/papers/add/"' not in client.get("/").content.decode()
+    client.force_login(author)
+    assert 'href="/papers/add/">Add papers</a>' in client.get("/").content.decode()
