@@ -28,6 +28,8 @@ from summaries.models import resolve_waiting_citations
 from .bibtex import EntryError, ParsedEntry, ParseResult
 from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue, title_key_for
 
+logger = logging.getLogger(__name__)
+
 BATCH_SIZE = 2000
 # Below this many rows, bulk_create is as fast as COPY.
 COPY_THRESHOLD = 200
@@ -469,7 +471,7 @@ def _insert_links(model, field_names: tuple[str, ...], rows: list[tuple]) -> Non
 def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
     """Create, fill and alias papers as planned, all or nothing; refuses a plan with errors.
 
-    ``user`` is who asked for the import (kept for the log; papers have no owner).
+    ``user`` is who asked for the import, for the log (papers have no owner).
     """
     if plan.has_errors:
         raise ValueError("An import plan with errors cannot be applied.")
@@ -534,4 +536,12 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
     arrived = result.created + result.aliased
     for chunk in _chunks(arrived):
         resolve_waiting_citations(keys=chunk)
+    if user is not None:
+        logger.info(
+            "%s imported BibTeX: %d created, %d updated, %d aliased",
+            user,
+            len(result.created),
+            len(result.updated),
+            len(result.aliased),
+        )
     return result

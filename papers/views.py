@@ -1,6 +1,7 @@
 import re
 
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
@@ -187,9 +188,16 @@ def add_papers(request):
     plan = plan_import(bibtex.parse_bibtex(text))
     confirmed = "import" in request.POST
     text_changed = confirmed and form.cleaned_data["previewed"] != form.cleaned_data["digest"]
+    raced = False
     if confirmed and not text_changed and plan.changes_anything and not plan.has_errors:
-        result = apply_import(plan, source="BibTeX import", user=request.user)
-        return _render_imported(request, plan, result)
+        try:
+            result = apply_import(plan, source="BibTeX import", user=request.user)
+        except IntegrityError:
+            # Someone added one of these keys since the plan was made: plan again and show it.
+            raced = True
+            plan = plan_import(bibtex.parse_bibtex(text))
+        else:
+            return _render_imported(request, plan, result)
 
     # Show the text that was read (an uploaded file's, too), ready to fix and check again.
     encoding = form.encoding
@@ -200,6 +208,7 @@ def add_papers(request):
         "counts": plan.counts(),
         "encoding": encoding,
         "text_changed": text_changed,
+        "raced": raced,
     }
     return render(request, "papers/add.html", context)
 

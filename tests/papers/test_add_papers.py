@@ -180,3 +180,23 @@ def test_every_corpus_file_imports_whole_or_is_refused_with_entry_and_line(logge
     else:
         assert "Papers added" in response.content.decode()
         assert Paper.objects.count() + PaperAlias.objects.count() == len(parsed.entries)
+
+
+def test_a_paper_added_meanwhile_by_someone_else_is_reported_not_a_server_error(
+    logged_in, monkeypatch
+):
+    from papers import views
+
+    real_plan = views.plan_import
+
+    def stale_plan(parsed):
+        plan = real_plan(parsed)
+        if not Paper.objects.exists():  # someone else adds the paper after we planned
+            make_paper("journals/nn/Schmidhuber15", title="Added meanwhile", year=2015)
+        return plan
+
+    monkeypatch.setattr(views, "plan_import", stale_plan)
+    response = confirm(logged_in, SCHMIDHUBER)
+    assert response.status_code == 200
+    assert "added by someone else a moment ago" in response.content.decode()
+    assert Paper.objects.get().title == "Added meanwhile"
