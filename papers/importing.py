@@ -31,6 +31,8 @@ from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue, title
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+# Shorter normalized titles are too common to say that two entries are the same paper.
+TITLE_MATCH_MIN_LENGTH = 20
 # Below this many rows, bulk_create is as fast as COPY.
 COPY_THRESHOLD = 200
 MAX_KEY_LENGTH = Paper._meta.get_field("bibtex_key").max_length
@@ -147,6 +149,12 @@ def _error(entry_error: EntryError) -> PlannedEntry:
     )
 
 
+def _matchable(title_key: str) -> str:
+    """The title key, if the title is distinctive enough to recognize a paper by (with its
+    year); "" for titles such as "Introduction" or "Editorial"."""
+    return title_key if len(title_key) >= TITLE_MATCH_MIN_LENGTH else ""
+
+
 def _entry_problem(entry: ParsedEntry) -> str:
     where = f"Entry '{entry.key}' at line {entry.line}"
     if len(entry.key) > MAX_KEY_LENGTH:
@@ -228,7 +236,7 @@ def plan_import(parsed: ParseResult) -> ImportPlan:
     ):
         by_arxiv.setdefault(arxiv_id, key)
     title_key_of = {id(entry): title_key_for(entry.title) for entry in entries}
-    title_keys = set(title_key_of.values())
+    title_keys = set(map(_matchable, title_key_of.values()))
     title_keys.discard("")
     for title_key, year, key in _in_chunks(
         Paper.objects.order_by("pk"), "title_key", title_keys, "title_key", "year", "bibtex_key"
@@ -273,7 +281,7 @@ def plan_import(parsed: ParseResult) -> ImportPlan:
             items.append(item)
             continue
 
-        title_key = (title_key_of[id(entry)], entry.year)
+        title_key = (_matchable(title_key_of[id(entry)]), entry.year)
         matches = [
             (by_doi.get(entry.doi) if entry.doi else None, "the same DOI"),
             (by_arxiv.get(entry.arxiv_id) if entry.arxiv_id else None, "the same arXiv id"),
@@ -302,7 +310,7 @@ def plan_import(parsed: ParseResult) -> ImportPlan:
                 entry=entry,
                 venue_id=venue_id,
                 venue_label=venue_label,
-                title_key=title_key[0],
+                title_key=title_key_of[id(entry)],
             )
         )
         if entry.doi:

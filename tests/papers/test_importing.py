@@ -250,3 +250,9 @@ def test_a_large_import_keeps_every_field_and_author_order(db):
     assert paper.created is not None and paper.title_key == f"papernumber{count - 1}"
     # The ids handed out match the rows: a later ordinary insert does not collide.
     assert make_paper("After", title="After").pk > paper.pk
+
+
+def test_short_common_titles_do_not_make_aliases(db):
+    make_paper("journals/x/Editorial19", title="Editorial", year=2019)
+    plan, _ = import_text("@article{journals/y/Editorial19, title={Editorial}, year={2019}}")
+    assert statuses(plan) == {"journals/y/Editorial19": "new"}
