@@ -20,7 +20,7 @@ from papers.importing import (
     prefer_index_scans,
     quiet_bibtexparser,
 )
-from papers.parallel_parse import quiet_worker
+from papers.parallel_parse import parse_in_parts, quiet_worker
 
 PARSING_PROCESSES = 2
 
@@ -134,7 +134,7 @@ class ImportCommand(BaseCommand):
         ):
             prefer_index_scans()
             for parse_part, parts in splits:
-                for parsed in pool.imap(parse_part, parts):
+                for parsed in parse_in_parts(pool, parse_part, parts):
                     if parsed.errors:
                         raise _ParseWhole
                     keys = {entry.key.casefold() for entry in parsed.entries}
