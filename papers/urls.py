@@ -12,8 +12,17 @@ urlpatterns = [
     re_path(r"^venue/?$", views.legacy_venue, name="legacy_venue"),
     # Before the paper page: keys contain slashes, so ".../write/" would otherwise be a key.
     path("paper/<bibkey:key>/write/", summaries_views.write, name="write"),
+    # Before paper/<key>/, which would otherwise read ".../bibtex" as part of the key.
+    path("paper/<bibkey:key>/bibtex/", views.paper_bibtex_view, name="bibtex"),
     path("paper/<bibkey:key>/", views.paper_detail, name="detail"),
+    path("papers/add/", views.add_papers, name="add"),
+    path("user/<str:username>/bibtex/", views.user_bibtex, name="user_bibtex"),
     path("venues/", views.venue_list, name="venues"),
+    re_path(
+        r"^venue/(?P<key>[^?#\s]+?)/(?P<year>[0-9]{4})/bibtex/$",
+        views.venue_year_bibtex,
+        name="venue_year_bibtex",
+    ),
     re_path(
         r"^venue/(?P<key>[^?#\s]+?)/(?P<year>[0-9]{4})/$", views.venue_detail, name="venue_year"
     ),

@@ -52,9 +52,12 @@ def superuser(db):
 
 @pytest.fixture
 def venue(db):
-    return Venue.objects.create(
-        key="conf/nips", name="Neural Information Processing Systems", short_name="NeurIPS"
+    # The common venues are installed by a migration; this one is among them.
+    venue, _ = Venue.objects.update_or_create(
+        key="conf/nips",
+        defaults={"name": "Neural Information Processing Systems", "short_name": "NeurIPS"},
     )
+    return venue
 
 
 def make_paper(key="conf/nips/RenHGS15", *, venue=None, year=2015, authors=None, **fields):
