@@ -1,8 +1,10 @@
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
+from papers.models import Venue
 from shortscience.pagecache import content_changed
 
 
@@ -22,10 +24,10 @@ class Command(BaseCommand):
                 "This database already has accounts; restore into an empty one (or pass --force)."
             )
         with transaction.atomic():
-            # Migrations create the Moderators group; the backup brings it back with its pk.
-            from django.contrib.auth.models import Group
-
+            # migrate's post_migrate handlers created the Moderators group and the common
+            # venues; the backup brings them back as they were, with their own ids.
             Group.objects.all().delete()
+            Venue.objects.all().delete()
             call_command("loaddata", path, verbosity=0)
         content_changed()
         self.stdout.write(self.style.SUCCESS(f"Restored {path}"))
