@@ -219,7 +219,8 @@ def test_search_page_query_count_is_constant(client, db, count, django_assert_ma
         paper.set_keywords(["cs.LG"])
         make_summary(paper, User.objects.create_user(f"w{i}"), f"graph summary {i}")
     assert writer
-    with django_assert_max_num_queries(12):
+    # On PostgreSQL four of these set up and reset the planner for the candidate query.
+    with django_assert_max_num_queries(15):
         response = client.get("/search/", {"q": "graph"})
     assert response.context["page"].paginator.count == count
 
