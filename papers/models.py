@@ -263,5 +263,8 @@ class SearchDocument(models.Model):
     )
     year = models.PositiveSmallIntegerField(null=True, blank=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["-prior", "-paper"], name="searchdocument_static_rank")]
+
     def __str__(self):
         return f"Search document of paper {self.paper_id}"

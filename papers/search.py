@@ -12,6 +12,7 @@ it, so they can never be found. Two implementations behind one API, picked by th
 Both are kept current by `reindex()`, reached through `Paper.objects...update_search_vectors()`.
 """
 
+import json
 import re
 
 from django.contrib.postgres.aggregates import StringAgg
@@ -167,21 +168,45 @@ def _postgres_search(text, filters):
     # They are fetched once, here, so that counting and paging the results does not match again.
     query = _postgres_query(text)
     matching = _filtered(SearchDocument.objects.filter(vector=query), "prior", filters)
+    candidates = matching.order_by("-prior", "-paper_id").values_list("paper_id", flat=True)
+    candidates = candidates[:RANKED_CANDIDATES]
+    # Testing a document against the query means decompressing its vector, which the planner
+    # does not count. So choose the plan here: for many matches, walk the documents in static
+    # rank order until enough match; otherwise let the GIN index find them all, then sort.
+    many = _estimated_rows(candidates.query) ** 2 > 10 * RANKED_CANDIDATES * _table_rows()
+    avoided = ("enable_seqscan", "enable_bitmapscan" if many else "enable_indexscan")
     with transaction.atomic(), connection.cursor() as cursor:
-        # A sequential scan would test (and decompress) every vector in the table; the GIN
-        # index answers the match exactly, so make the planner use it even for common words.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        candidates = list(
-            matching.order_by("-prior", "-paper_id").values_list("paper_id", flat=True)[
-                :RANKED_CANDIDATES
-            ]
-        )
-        cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")  # if inside a longer transaction
+        cursor.execute("; ".join(f"SET LOCAL {setting} = off" for setting in avoided))
+        candidates = list(candidates)
+        # Back to normal, in case this runs inside a longer transaction.
+        cursor.execute("; ".join(f"SET LOCAL {setting} TO DEFAULT" for setting in avoided))
     return (
         Paper.objects.filter(pk__in=candidates)
         .annotate(rank=SearchRank(F("search_document__vector"), query))
         .order_by("-rank", "-public_summary_count", "-pk")
     )
+
+
+def _estimated_rows(query):
+    """The planner's estimate of how many documents match, before any LIMIT."""
+    query = query.clone()
+    query.clear_limits()
+    query.clear_ordering(force=True)
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return plan[0]["Plan"]["Plan Rows"]
+
+
+def _table_rows():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = %s::regclass",
+            [SearchDocument._meta.db_table],
+        )
+        return cursor.fetchone()[0]
 
 
 def _postgres_snippets(ids, text):

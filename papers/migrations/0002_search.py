@@ -110,6 +110,11 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "indexes": [
+                    models.Index(fields=["-prior", "-paper"], name="searchdocument_static_rank")
+                ],
+            },
         ),
         migrations.RunPython(create_search_documents, drop_search_documents),
     ]

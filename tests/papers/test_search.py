@@ -219,7 +219,7 @@ def test_search_page_query_count_is_constant(client, db, count, django_assert_ma
         paper.set_keywords(["cs.LG"])
         make_summary(paper, User.objects.create_user(f"w{i}"), f"graph summary {i}")
     assert writer
-    # On PostgreSQL four of these set up and reset the planner for the candidate query.
+    # On PostgreSQL six of these estimate the matches and steer the planner (papers.search).
     with django_assert_max_num_queries(15):
         response = client.get("/search/", {"q": "graph"})
     assert response.context["page"].paginator.count == count
