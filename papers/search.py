@@ -5,7 +5,8 @@ above the text of its public summaries (D). Private, hidden and deleted summarie
 it, so they can never be found. Two implementations behind one API, picked by the database:
 
 - PostgreSQL: a stored tsvector in the narrow table SearchDocument with a GIN index, queried
-  with websearch_to_tsquery, ranked by ts_rank, snippets from ts_headline.
+  with websearch_to_tsquery; at most RANKED_CANDIDATES matches (most public summaries first,
+  then newest) are ranked by ts_rank; snippets from ts_headline.
 - SQLite: an FTS5 table `papers_paper_fts` (rowid = paper id), ranked by bm25, snippets
   from FTS5's snippet(). Created by the migration, so search works out of the box.
 
