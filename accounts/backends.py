@@ -1,5 +1,4 @@
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
 
 from .models import User
 
@@ -12,7 +11,7 @@ class UsernameOrEmailBackend(ModelBackend):
         if not username or password is None:
             return None
         login = username.strip()
-        matches = list(User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login))[:2])
+        matches = list(User.objects.named(login)[:2])
         # An address shared by two accounts is ambiguous: only the exact username may log in.
         if len(matches) > 1:
             matches = [u for u in matches if u.username.lower() == login.lower()]

@@ -11,8 +11,21 @@ username_validator = RegexValidator(
 
 
 class CaseInsensitiveUserManager(UserManager):
+    def named(self, login):
+        """Users whose username, or e-mail address, matches `login` in any case; written with
+        Lower() so that PostgreSQL uses the functional indexes below."""
+        login = login.strip().lower()
+        return self.alias(username_lower=Lower("username"), email_lower=Lower("email")).filter(
+            models.Q(username_lower=login) | models.Q(email_lower=login)
+        )
+
+    def with_username(self, username):
+        return self.alias(username_lower=Lower("username")).filter(
+            username_lower=username.strip().lower()
+        )
+
     def get_by_natural_key(self, username):
-        return self.get(username__iexact=username)
+        return self.with_username(username).get()
 
 
 class User(AbstractUser):
@@ -41,6 +54,7 @@ class User(AbstractUser):
         constraints = [
             models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
         ]
+        indexes = [models.Index(Lower("email"), name="user_email_lower")]
         permissions = [("ban_user", "Can ban and unban users")]
 
     def __str__(self):

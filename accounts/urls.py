@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
 from . import views
+from .throttling import ThrottledAuthenticationForm
 
 app_name = "accounts"
 
@@ -9,9 +10,48 @@ urlpatterns = [
     re_path(r"^user/?$", views.legacy_profile, name="legacy_profile"),
     path("user/<str:username>/", views.profile, name="profile"),
     path("users/", views.user_list, name="users"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/confirm/<str:token>/", views.confirm_email, name="confirm_email"),
+    path("accounts/confirm-again/", views.resend_confirmation, name="resend_confirmation"),
+    path("accounts/settings/", views.account_settings, name="settings"),
+    re_path(r"^accounts/export/summaries\.(?P<fmt>csv|json)$", views.export, name="export"),
+    re_path(r"^accounts/export/papers\.(?P<fmt>bib)$", views.export, name="export_papers"),
+    path("accounts/delete/", views.delete_own_account, name="delete"),
+    path("accounts/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]
 
+# Django's own views, at the names they reverse to (outside the namespace).
 auth_urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
 ]

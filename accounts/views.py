@@ -1,17 +1,32 @@
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_GET
+import logging
 
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from shortscience import ratelimit
 from summaries.models import Summary
 from summaries.pagination import paginate
 
+from . import exporting
+from .deletion import delete_account
+from .forms import DeleteAccountForm, SettingsForm, SignupForm
 from .models import User
+from .tokens import confirmation_url, user_from_confirmation_token, user_from_unsubscribe_token
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
 def profile(request, username):
-    person = get_object_or_404(User, username__iexact=username, is_active=True)
+    person = get_object_or_404(User.objects.with_username(username), is_active=True)
     if person.username != username:
         return redirect(person, permanent=True)
     summaries = Summary.objects.filter(author=person)
@@ -19,7 +34,10 @@ def profile(request, username):
         summaries = summaries.filter(deleted_at__isnull=True)
     else:
         summaries = summaries.public().filter(is_anonymous=False)
-    page = paginate(request, summaries.for_listing().order_by("-created", "-pk"))
+    page = paginate(
+        request,
+        summaries.for_listing().with_vote_of(request.user).order_by("-created", "-pk"),
+    )
     return render(
         request,
         "accounts/profile.html",
@@ -42,3 +60,148 @@ def user_list(request):
     )
     page = paginate(request, writers, per_page=50)
     return render(request, "accounts/user_list.html", {"page": page})
+
+
+# Sign-up, confirmation, settings, export and deletion ------------------------------------------
+
+
+def send_confirmation_email(request, user):
+    """Send the confirmation link; False (and a log line) when the mail server refuses."""
+    body = render_to_string(
+        "emails/confirm_email.txt", {"person": user, "link": confirmation_url(user)}
+    )
+    try:
+        send_mail("Confirm your e-mail address for ShortScience", body, None, [user.email])
+    except Exception:
+        logger.exception("Could not send the confirmation e-mail to user %s", user.pk)
+        return False
+    return True
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("summaries:home")
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            user = form.save()
+            sent = send_confirmation_email(request, user)
+            login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
+            if sent:
+                messages.success(
+                    request,
+                    f"Welcome, {user.username}! We sent a link to {user.email}: open it to "
+                    "confirm your address.",
+                )
+            else:
+                messages.warning(
+                    request,
+                    f"Welcome, {user.username}! We could not send the confirmation e-mail just "
+                    "now; ask for a new link on your settings page.",
+                )
+            return redirect(_safe_next(request) or "summaries:home")
+    else:
+        form = SignupForm()
+    return render(request, "registration/signup.html", {"form": form})
+
+
+def _safe_next(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+def confirm_email(request, token):
+    """GET shows a button, POST confirms: mail scanners that open links confirm nothing."""
+    person = user_from_confirmation_token(token)
+    if person is None:
+        return render(request, "registration/confirm_email.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        if not person.email_confirmed:
+            User.objects.filter(pk=person.pk).update(email_confirmed=True)
+        messages.success(request, f"Thank you: {person.email} is confirmed.")
+        return redirect("summaries:home")
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "registration/confirm_email.html", {"person": person})
+
+
+@require_POST
+@login_required
+def resend_confirmation(request):
+    if request.user.email_confirmed:
+        messages.info(request, "Your address is already confirmed.")
+    elif not ratelimit.allow(user=request.user, action="email"):
+        messages.error(request, ratelimit.limit_for("email").message)
+    elif send_confirmation_email(request, request.user):
+        messages.success(request, f"We sent a new link to {request.user.email}.")
+    else:
+        messages.error(request, "We could not send the e-mail just now; please try later.")
+    return redirect("accounts:settings")
+
+
+@login_required
+def account_settings(request):
+    if request.method == "POST":
+        form = SettingsForm(request.POST, instance=request.user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your settings are saved.")
+            return redirect("accounts:settings")
+    elif request.method == "GET":
+        form = SettingsForm(instance=request.user)
+    else:
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "accounts/settings.html", {"form": form})
+
+
+EXPORTS = {
+    # format: (builder, content type, file name suffix)
+    "csv": (exporting.summaries_as_csv, "text/csv; charset=utf-8", "summaries.csv"),
+    "json": (exporting.summaries_as_json, "application/json", "summaries.json"),
+    "bib": (exporting.papers_as_bibtex, "text/x-bibtex; charset=utf-8", "papers.bib"),
+}
+
+
+@require_GET
+@login_required
+def export(request, fmt):
+    build, content_type, suffix = EXPORTS[fmt]
+    response = HttpResponse(build(request.user), content_type=content_type)
+    filename = f"shortscience-{request.user.username}-{suffix}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def delete_own_account(request):
+    if request.method == "POST":
+        form = DeleteAccountForm(request.POST, user=request.user)
+        if form.is_valid():
+            user = request.user
+            logout(request)
+            delete_account(user=user, delete_public_summaries=form.cleaned_data["delete_summaries"])
+            messages.success(request, "Your account is deleted. Thank you for your summaries.")
+            return redirect("summaries:home")
+    elif request.method == "GET":
+        form = DeleteAccountForm(user=request.user)
+    else:
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "accounts/delete.html", {"form": form})
+
+
+def unsubscribe(request, token):
+    """Stop comment e-mails from the link in one (GET asks, POST does it)."""
+    person = user_from_unsubscribe_token(token)
+    if person is None:
+        raise Http404("That unsubscribe link is not valid.")
+    if request.method == "POST":
+        User.objects.filter(pk=person.pk).update(email_on_comments=False)
+        return render(request, "accounts/unsubscribe.html", {"person": person, "done": True})
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "accounts/unsubscribe.html", {"person": person})

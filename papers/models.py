@@ -5,7 +5,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
+from .bibtex import normalize_title
+
 ARXIV_NEW_STYLE = re.compile(r"^\d{4}\.\d{4,5}$")
+
+
+def title_key_for(title):
+    """The comparison form of a title stored in Paper.title_key."""
+    return normalize_title(title)[:255]
 
 
 class Venue(models.Model):
@@ -139,6 +146,8 @@ class Paper(models.Model):
     authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
     source = models.CharField(max_length=50, blank=True, help_text="Where the entry came from.")
     bibtex = models.TextField("original BibTeX entry", blank=True)
+    # normalize_title(title), kept by save(): finds the same paper under another key.
+    title_key = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
     # Denormalized: how many public summaries the paper has (kept by Summary.save/delete).
     public_summary_count = models.PositiveIntegerField(default=0, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -155,6 +164,10 @@ class Paper(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.title_key = title_key_for(self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "title" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "title_key"}
         super().save(*args, **kwargs)
         Paper.objects.filter(pk=self.pk).update_search_vectors()
 

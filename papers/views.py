@@ -1,29 +1,60 @@
-from django.db.models import F, Sum
+import re
+
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
+from django.db.models import F, Prefetch, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from summaries.models import Citation, Summary
+from accounts.models import User
+from summaries.models import Citation, Comment, Summary
 from summaries.pagination import paginate
 
-from . import search, sharing
+from . import bibtex, search, sharing
+from .bibtex_export import bibtex_for_papers, paper_bibtex
+from .forms import AddPapersForm
+from .importing import apply_import, plan_import, quiet_bibtexparser
 from .models import Author, Keyword, Paper, PaperAlias, Venue
 from .search_form import SearchForm
 
+# Proxies and browsers may merge the two slashes of a URL pasted into a path.
+_MERGED_SCHEME_SLASHES = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
 
-def _get_paper_or_redirect(key):
+
+def _get_paper_or_redirect(key, *, to=None):
     """The paper with this key, or a redirect to it when the key is an alias, an arXiv id or a
-    DOI; 404 otherwise."""
+    DOI; 404 otherwise. `to` names the page of the paper to redirect to (its detail page by
+    default)."""
     paper = Paper.objects.for_listing().filter(bibtex_key=key).first()
     if paper:
         return paper, None
     alias = PaperAlias.objects.select_related("paper").filter(key=key).first()
-    target = alias.paper if alias else Paper.objects.find(key)
+    target = alias.paper if alias else Paper.objects.find(key) or _find_by_identifier(key)
     if target is None:
         raise Http404(f"No paper with the key {key!r}.")
+    if to:
+        return None, redirect(to, target.bibtex_key, permanent=True)
     return None, redirect(target, permanent=True)
+
+
+def _find_by_identifier(text):
+    """The paper behind an arXiv id in any spelling (arXiv:1706.03762v2, an arxiv.org URL)
+    or a DOI URL, or None."""
+    identified = bibtex.resolve_identifier(_MERGED_SCHEME_SLASHES.sub(r"\1://", text))
+    if identified is None:
+        return None
+    kind, value = identified
+    if kind == "arxiv":
+        papers = Paper.objects.filter(arxiv_id=value) | Paper.objects.filter(
+            bibtex_key=bibtex.arxiv_key(value)
+        )
+        return papers.order_by("pk").first()
+    if kind == "doi":
+        return Paper.objects.filter(doi=value).order_by("pk").first()
+    return Paper.objects.find(value) if value != text else None
 
 
 @require_GET
@@ -35,8 +66,17 @@ def paper_detail(request, key):
         Summary.objects.visible_to(request.user)
         .filter(paper=paper)
         .select_related("author", "paper")
+        .with_vote_of(request.user)
+        .prefetch_related(
+            Prefetch(
+                "comments",
+                queryset=Comment.objects.public().select_related("author"),
+                to_attr="public_comments",
+            )
+        )
         .best_first()
     )
+    own_summary = next((s for s in summaries if s.author_id == request.user.pk), None)
     public_summaries = Summary.objects.public().filter(paper=paper)
     cites = (
         Paper.objects.for_listing()
@@ -68,7 +108,9 @@ def paper_detail(request, key):
             "paper": paper,
             "card": card,
             "json_ld": sharing.scholarly_article(paper, public, card),
+            "bibtex": paper_bibtex(paper),
             "summaries": summaries,
+            "own_summary": own_summary,
             "cites": list(cites),
             "missing_citations": list(missing_citations),
             "cited_by": list(cited_by),
@@ -117,7 +159,7 @@ def venue_detail(request, key, year=None):
     summaries = Summary.objects.public().filter(paper__venue=venue)
     if year is not None:
         summaries = summaries.filter(paper__year=year)
-    page = paginate(request, summaries.for_listing().best_first())
+    page = paginate(request, summaries.for_listing().with_vote_of(request.user).best_first())
     return render(
         request,
         "papers/venue_detail.html",
@@ -127,7 +169,13 @@ def venue_detail(request, key, year=None):
 
 @require_GET
 def year_detail(request, year):
-    summaries = Summary.objects.public().filter(paper__year=year).for_listing().best_first()
+    summaries = (
+        Summary.objects.public()
+        .filter(paper__year=year)
+        .for_listing()
+        .with_vote_of(request.user)
+        .best_first()
+    )
     page = paginate(request, summaries)
     return render(request, "papers/year_detail.html", {"year": year, "page": page})
 
@@ -180,3 +228,106 @@ def keyword_detail(request, name):
     summaries = Summary.objects.public().filter(paper__keywords=keyword)
     page = paginate(request, summaries.for_listing().best_first())
     return render(request, "papers/keyword_detail.html", {"keyword": keyword, "page": page})
+
+
+def _skeleton_entry(key):
+    """A BibTeX entry to complete for a key the site does not know yet, or ""."""
+    key = bibtex.normalize_key(key)[:255]
+    try:
+        return bibtex.entry_to_bibtex(
+            key=key, entry_type="misc", fields={"title": "", "author": "", "year": ""}
+        )
+    except ValueError:
+        return ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_papers(request):
+    """Paste or upload BibTeX, see what each entry would do, then import it all at once."""
+    missing_key = request.GET.get("key", "").strip()
+    if request.method == "GET":
+        form = AddPapersForm(initial={"bibtex": _skeleton_entry(missing_key)})
+        return render(request, "papers/add.html", {"form": form, "missing_key": missing_key})
+
+    form = AddPapersForm(request.POST, request.FILES)
+    if not form.is_valid():
+        status = 413 if form.too_large else 400
+        return render(request, "papers/add.html", {"form": form}, status=status)
+    text = form.cleaned_data["text"]
+    quiet_bibtexparser()
+    plan = plan_import(bibtex.parse_bibtex(text))
+    confirmed = "import" in request.POST
+    text_changed = confirmed and form.cleaned_data["previewed"] != form.cleaned_data["digest"]
+    raced = False
+    if confirmed and not text_changed and plan.changes_anything and not plan.has_errors:
+        try:
+            result = apply_import(plan, source="BibTeX import", user=request.user)
+        except IntegrityError:
+            # Someone added one of these keys since the plan was made: plan again and show it.
+            raced = True
+            plan = plan_import(bibtex.parse_bibtex(text))
+        else:
+            return _render_imported(request, plan, result)
+
+    # Show the text that was read (an uploaded file's, too), ready to fix and check again.
+    encoding = form.encoding
+    form = AddPapersForm(initial={"bibtex": text, "previewed": form.cleaned_data["digest"]})
+    context = {
+        "form": form,
+        "plan": plan,
+        "counts": plan.counts(),
+        "encoding": encoding,
+        "text_changed": text_changed,
+        "raced": raced,
+    }
+    return render(request, "papers/add.html", context)
+
+
+def _render_imported(request, plan, result):
+    keys = sorted({item.key for item in plan.items} | {item.paper_key for item in plan.items})
+    papers = {}
+    for start in range(0, len(keys), 2000):
+        for paper in Paper.objects.filter(bibtex_key__in=keys[start : start + 2000]):
+            papers[paper.bibtex_key] = paper
+    rows = [
+        {"item": item, "paper": papers.get(item.key) or papers.get(item.paper_key)}
+        for item in plan.items
+    ]
+    return render(
+        request, "papers/add_done.html", {"rows": rows, "result": result, "counts": plan.counts()}
+    )
+
+
+def _bibtex_response(text, filename):
+    response = HttpResponse(text, content_type="text/x-bibtex; charset=utf-8")
+    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-") or "papers"
+    response["Content-Disposition"] = f'inline; filename="{safe_name}.bib"'
+    return response
+
+
+@require_GET
+def paper_bibtex_view(request, key):
+    paper, redirection = _get_paper_or_redirect(key, to="papers:bibtex")
+    if redirection:
+        return redirection
+    return _bibtex_response(paper_bibtex(paper), paper.bibtex_key)
+
+
+@require_GET
+def venue_year_bibtex(request, key, year):
+    """The summarized papers of a venue's year, as on its page."""
+    venue = get_object_or_404(Venue, key=key)
+    papers = Paper.objects.filter(venue=venue, year=int(year), public_summary_count__gt=0).order_by(
+        "bibtex_key"
+    )
+    return _bibtex_response(bibtex_for_papers(papers), f"{venue.key}-{year}")
+
+
+@require_GET
+def user_bibtex(request, username):
+    """The papers a user has summarized publicly under their name."""
+    person = get_object_or_404(User, username__iexact=username, is_active=True)
+    signed = Summary.objects.public().filter(author=person, is_anonymous=False)
+    papers = Paper.objects.filter(summaries__in=signed).distinct().order_by("bibtex_key")
+    return _bibtex_response(bibtex_for_papers(papers), person.username)

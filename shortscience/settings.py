@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "shortscience.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shortscience.pagecache.page_cache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -171,7 +172,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -191,6 +192,12 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShortScience <noreply@shortscience.local>")
+
+# Whole pages for anonymous readers, invalidated by every write (shortscience/pagecache.py).
+# Needs a cache shared by all processes, so it defaults to on only with Redis.
+PAGE_CACHE_SECONDS = (
+    env_int("PAGE_CACHE_SECONDS", 600) if env_bool("PAGE_CACHE", bool(REDIS_URL)) else 0
+)
 
 # Bounded request bodies: a summary is at most 100 KB, a BibTeX upload at most 5 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
@@ -218,6 +225,8 @@ if _proxy_header:
     header = "HTTP_" + _proxy_header.upper().replace("-", "_")
     SECURE_PROXY_SSL_HEADER = (header, "https")
     USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+# Only behind a proxy that sets X-Forwarded-For may it name the client (for throttling).
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 # Logs go to stdout, one line each, tagged with the id of the request they belong to.
 LOGGING = {
@@ -245,5 +254,22 @@ LOGGING = {
     },
 }
 
+# The benchmark's floor: a trivial view served by the same stack, enabled only for `make bench`.
+BENCH_FLOOR = env_bool("BENCH_FLOOR", False)
+
 # Summaries per page on list pages.
 PAGE_SIZE = env_int("PAGE_SIZE", 20)
+
+# Per-user limits on writes: action -> (how many, per how many seconds, what they are called).
+RATE_LIMITS = {
+    "summary": (env_int("RATE_LIMIT_SUMMARIES", 30), 3600, "summary saves"),
+    "comment": (env_int("RATE_LIMIT_COMMENTS", 30), 3600, "comments"),
+    "vote": (env_int("RATE_LIMIT_VOTES", 200), 3600, "votes"),
+    "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "previews"),
+    "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
+}
+
+# Longest Markdown source accepted for a summary or comment, in bytes.
+SUMMARY_MAX_BYTES = 100 * 1024
+# How long an e-mail confirmation link stays valid.
+EMAIL_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, register_converter
@@ -34,3 +35,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     *auth_urlpatterns,
 ]
+
+if settings.BENCH_FLOOR:
+    urlpatterns.append(path("bench/floor/", views.bench_floor))

@@ -57,3 +57,8 @@ def csp_report(request):
         return HttpResponse(status=400)
     csp_log.warning("CSP violation: %s", json.dumps(report, sort_keys=True)[:4000])
     return HttpResponse(status=204)
+
+
+def bench_floor(request):
+    """The cheapest page the stack can serve: every middleware, no query, no template."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -4,7 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from papers.models import Paper, PaperAlias
@@ -35,6 +35,17 @@ def citation_targets(keys):
         )
         for key, paper in papers.items()
     }
+
+
+def render_summary_source(source):
+    """The one rendering of a summary's Markdown: saving and the editor preview both use it."""
+    return rendering.render_markdown(source, resolve_citations=citation_targets)
+
+
+def render_comment_source(source):
+    return rendering.render_markdown(
+        source, resolve_citations=citation_targets, allow_headings=False, allow_images=False
+    )
 
 
 class ModerationState(models.TextChoices):
@@ -77,6 +88,13 @@ class SummaryQuerySet(models.QuerySet):
             return None
         point = random.randint(bounds["low"], bounds["high"])
         return self.filter(pk__gte=point).order_by("pk").first() or self.order_by("pk").first()
+
+    def with_vote_of(self, user):
+        """Annotate `my_vote` (1, -1 or None) for a signed-in user, inside the same query."""
+        if not user.is_authenticated:
+            return self
+        votes = Vote.objects.filter(summary=OuterRef("pk"), user=user).values("value")[:1]
+        return self.annotate(my_vote=Subquery(votes))
 
 
 class Summary(models.Model):
@@ -165,8 +183,20 @@ class Summary(models.Model):
             return True
         return user.is_authenticated and (user.pk == self.author_id or user.is_moderator)
 
+    def can_vote(self, user):
+        return (
+            user.is_authenticated
+            and self.is_public
+            and user.pk != self.author_id
+            and not user.is_banned
+        )
+
+    def current_revision_id(self):
+        """The revision holding the text as it is now; editors start from it."""
+        return self.revisions.order_by("-pk").values_list("pk", flat=True).first()
+
     def render(self):
-        result = rendering.render_markdown(self.source, resolve_citations=citation_targets)
+        result = render_summary_source(self.source)
         self.html = result.html
         self.html_version = rendering.PIPELINE_VERSION
         return result.cited_keys
@@ -186,9 +216,9 @@ class Summary(models.Model):
                 Citation(summary=self, cited_key=key, paper=found[key]) for key in new
             )
 
-    def record_revision(self, editor):
+    def record_revision(self, editor, note=""):
         """Keep the current text as a revision; every save of a summary goes through this."""
-        return Revision.objects.create(summary=self, source=self.source, editor=editor)
+        return Revision.objects.create(summary=self, source=self.source, editor=editor, note=note)
 
 
 def refresh_public_counts(*, paper_id, author_id):
@@ -202,7 +232,10 @@ def refresh_public_counts(*, paper_id, author_id):
     Paper.objects.filter(pk=paper_id).update_search_vectors()
     if author_id:
         User.objects.filter(pk=author_id).update(
-            public_summary_count=Summary.objects.public().filter(author_id=author_id).count()
+            # Anonymous summaries are left out: a counter that moves would give their writer away.
+            public_summary_count=Summary.objects.public()
+            .filter(author_id=author_id, is_anonymous=False)
+            .count()
         )
 
 
@@ -291,13 +324,24 @@ class Comment(models.Model):
         return f"Comment {self.pk} on summary {self.summary_id}"
 
     def save(self, *args, **kwargs):
-        self.html = rendering.render_markdown(
-            self.source,
-            resolve_citations=citation_targets,
-            allow_headings=False,
-            allow_images=False,
-        ).html
+        self.html = render_comment_source(self.source).html
         super().save(*args, **kwargs)
+
+    def can_delete(self, user):
+        return user.is_authenticated and user.pk == self.author_id and self.deleted_at is None
+
+    @property
+    def shows_author(self):
+        """False for the writer of an anonymous summary commenting on it: that would unmask them."""
+        if self.author is None:
+            return False
+        return not (self.summary.is_anonymous and self.author_id == self.summary.author_id)
+
+    @property
+    def byline(self):
+        if self.shows_author:
+            return self.author.name
+        return "a deleted account" if self.author is None else "the summary's writer"
 
 
 class Citation(models.Model):

@@ -1,14 +1,35 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from papers.models import Paper, Venue
+from shortscience import ratelimit
 from summaries.pagination import paginate
 
-from .models import Summary
+from . import moderation
+from .commenting import delete_comment, post_comment
+from .diffing import diff_texts
+from .forms import CommentForm, SummaryForm
+from .models import Comment, Revision, Summary, render_summary_source
+from .voting import cast_vote
+from .writing import (
+    EditConflict,
+    delete_summary,
+    restore_revision,
+    save_summary,
+    set_share_link,
+    undelete_summary,
+)
 
 HOME_TABS = {
     "popular": ("Popular", "Best recent summaries: score with time decay", "popular"),
@@ -23,7 +44,9 @@ def home(request):
     if tab not in HOME_TABS:
         tab = "recent"
     ordering = HOME_TABS[tab][2]
-    summaries = getattr(Summary.objects.public().for_listing(), ordering)()
+    summaries = getattr(Summary.objects.public().for_listing(), ordering)().with_vote_of(
+        request.user
+    )
     page = paginate(request, summaries)
     return render(
         request,
@@ -57,3 +80,367 @@ def random_summary(request):
     if summary is None:
         raise Http404("There are no public summaries yet.")
     return redirect(summary.get_absolute_url())
+
+
+# Writing, history, sharing, votes and comments ------------------------------------------------
+
+DRAFTS_SESSION_KEY = "summary_drafts"
+
+
+def _wants_json(request):
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _safe_next(request, fallback):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _refuse(request, message, status):
+    """A refusal as a short text for script calls, or as a message on the page it came from."""
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=status)
+    messages.error(request, message)
+    return redirect(_safe_next(request, "/"))
+
+
+def _get_summary_for_editing(request, pk):
+    """The summary if the signed-in user wrote it (and may still write), else 404/403."""
+    summary = get_object_or_404(Summary.objects.select_related("paper", "author"), pk=pk)
+    if not summary.can_edit(request.user):
+        raise PermissionDenied("Only its writer can change a summary.")
+    return summary
+
+
+def _get_summary_for_history(request, pk):
+    """Public history for public summaries; the writer's (and moderators') for the rest."""
+    summary = get_object_or_404(Summary.objects.select_related("paper", "author"), pk=pk)
+    user = request.user
+    is_owner_or_moderator = user.is_authenticated and (
+        user.pk == summary.author_id or user.is_moderator
+    )
+    if not (summary.is_public or is_owner_or_moderator):
+        raise Http404("No such summary.")
+    return summary
+
+
+def _get_summary_for_restoring(request, pk):
+    summary = get_object_or_404(Summary.objects.select_related("paper"), pk=pk)
+    if not (summary.can_edit(request.user) or request.user.is_moderator):
+        raise PermissionDenied("Only its writer or a moderator can restore a summary.")
+    return summary
+
+
+def _stash_draft(request, paper, data):
+    """Keep what a logged-out writer posted, so logging in again brings it back."""
+    drafts = request.session.get(DRAFTS_SESSION_KEY, {})
+    source = data.get("source", "")
+    if len(source.encode("utf-8")) > settings.SUMMARY_MAX_BYTES:
+        return
+    drafts[paper.bibtex_key] = {
+        "source": source,
+        "is_private": data.get("is_private") == "on",
+        "is_anonymous": data.get("is_anonymous") == "on",
+        "base_revision": data.get("base_revision") or None,
+    }
+    request.session[DRAFTS_SESSION_KEY] = drafts
+
+
+def _pop_draft(request, paper):
+    drafts = request.session.get(DRAFTS_SESSION_KEY, {})
+    draft = drafts.pop(paper.bibtex_key, None)
+    if draft is not None:
+        request.session[DRAFTS_SESSION_KEY] = drafts
+    return draft
+
+
+def write(request, key):
+    paper = Paper.objects.for_listing().filter(bibtex_key=key).first()
+    if paper is None:
+        found = Paper.objects.find(key)
+        if found is None:
+            raise Http404(f"No paper with the key {key!r}.")
+        return redirect("papers:write", key=found.bibtex_key)
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            _stash_draft(request, paper, request.POST)
+            messages.info(
+                request,
+                "You were logged out. Log in again: your text is kept and waits in the editor.",
+            )
+        return redirect_to_login(request.path)
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.user.is_banned:
+        raise PermissionDenied("This account cannot write.")
+
+    summary = Summary.objects.filter(paper=paper, author=request.user).first()
+    conflict = None
+    preview_html = None
+    status = 200
+    if request.method == "POST":
+        form = SummaryForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            if "preview" in request.POST:
+                preview_html = render_summary_source(data["source"]).html
+            elif not ratelimit.allow(user=request.user, action="summary"):
+                messages.error(request, ratelimit.limit_for("summary").message)
+                status = 429
+            else:
+                try:
+                    saved = save_summary(
+                        paper=paper,
+                        author=request.user,
+                        source=data["source"],
+                        is_private=data["is_private"],
+                        is_anonymous=data["is_anonymous"],
+                        base_revision_id=data["base_revision"],
+                    )
+                except EditConflict as error:
+                    conflict = error
+                    summary = error.current
+                    retry = request.POST.copy()
+                    retry["base_revision"] = summary.current_revision_id() or ""
+                    form = SummaryForm(retry)
+                    status = 409
+                else:
+                    messages.success(request, "Your summary is saved.")
+                    return redirect(saved)
+    else:
+        draft = _pop_draft(request, paper)
+        if draft is not None:
+            form = SummaryForm(initial=draft)
+            messages.info(
+                request, "Here is the text you wrote before logging in. It is not saved yet."
+            )
+        elif summary is not None:
+            form = SummaryForm(
+                initial={
+                    "source": summary.source,
+                    "is_private": summary.is_private,
+                    "is_anonymous": summary.is_anonymous,
+                    "base_revision": summary.current_revision_id(),
+                }
+            )
+        else:
+            form = SummaryForm()
+    share_url = None
+    if summary is not None and summary.share_token:
+        share_url = request.build_absolute_uri(
+            reverse("summaries:shared", args=[summary.share_token])
+        )
+    return render(
+        request,
+        "summaries/editor.html",
+        {
+            "paper": paper,
+            "summary": summary,
+            "form": form,
+            "conflict": conflict,
+            "preview_html": preview_html,
+            "share_url": share_url,
+        },
+        status=status,
+    )
+
+
+@require_POST
+def preview(request):
+    """The editor's live preview: the same rendering a save stores, as an HTML fragment."""
+    if not request.user.is_authenticated:
+        return HttpResponse(
+            "Log in again to see the preview. Your text is still in the editor.",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+    source = request.POST.get("source", "").replace("\r\n", "\n")
+    size = len(source.encode("utf-8"))
+    if size > settings.SUMMARY_MAX_BYTES:
+        return HttpResponse(
+            f"The text is {size // 1024} KB; a summary can be at most "
+            f"{settings.SUMMARY_MAX_BYTES // 1024} KB.",
+            status=413,
+            content_type="text/plain; charset=utf-8",
+        )
+    if not ratelimit.allow(user=request.user, action="preview"):
+        return HttpResponse(
+            ratelimit.limit_for("preview").message,
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+    html = render_summary_source(source).html
+    return HttpResponse(html, content_type="text/html; charset=utf-8")
+
+
+@require_POST
+@login_required
+def delete(request, pk):
+    summary = _get_summary_for_editing(request, pk)
+    delete_summary(summary=summary)
+    messages.success(
+        request,
+        "Your summary is deleted. You can bring it back from its history page "
+        f"({reverse('summaries:history', args=[summary.pk])}).",
+    )
+    return redirect(summary.paper)
+
+
+@require_POST
+@login_required
+def undelete(request, pk):
+    summary = _get_summary_for_restoring(request, pk)
+    if summary.can_edit(request.user):
+        undelete_summary(summary=summary, by=request.user)
+    else:
+        # A moderator's restore goes through moderation, so it is in the moderation log.
+        moderation.restore(summary, moderator=request.user, reason="Restored from its history")
+    messages.success(request, "The summary is back.")
+    return redirect("summaries:history", pk=summary.pk)
+
+
+@require_GET
+def history(request, pk):
+    summary = _get_summary_for_history(request, pk)
+    revisions = list(summary.revisions.select_related("editor").order_by("-pk"))
+    by_pk = {revision.pk: revision for revision in revisions}
+    for revision in revisions:
+        revision.editor_label = _editor_label(request.user, summary, revision)
+
+    def chosen(name, default):
+        try:
+            return by_pk.get(int(request.GET.get(name, "")), default)
+        except ValueError:
+            return default
+
+    newer = chosen("b", revisions[0] if revisions else None)
+    older = chosen("a", revisions[1] if len(revisions) > 1 else None)
+    if older and newer and older.pk > newer.pk:
+        older, newer = newer, older
+    diff = diff_texts(older.source, newer.source) if older and newer and older != newer else None
+    return render(
+        request,
+        "summaries/history.html",
+        {
+            "summary": summary,
+            "paper": summary.paper,
+            "revisions": revisions,
+            "older": older,
+            "newer": newer,
+            "diff": diff,
+            "can_edit": summary.can_edit(request.user),
+            "can_undelete": summary.deleted_at is not None
+            and (summary.can_edit(request.user) or request.user.is_moderator),
+        },
+    )
+
+
+def _editor_label(viewer, summary, revision):
+    if revision.editor_id is None:
+        return "a deleted account"
+    if viewer.is_authenticated and revision.editor_id == viewer.pk:
+        return "you"
+    if revision.editor_id == summary.author_id and not summary.shows_author:
+        return "the author"
+    if revision.editor_id != summary.author_id:
+        return f"{revision.editor.name} (moderator)"
+    return revision.editor.name
+
+
+@require_POST
+@login_required
+def restore(request, pk, revision_pk):
+    summary = _get_summary_for_editing(request, pk)
+    revision = get_object_or_404(Revision, pk=revision_pk, summary=summary)
+    if not ratelimit.allow(user=request.user, action="summary"):
+        messages.error(request, ratelimit.limit_for("summary").message)
+        return redirect("summaries:history", pk=summary.pk)
+    restore_revision(summary=summary, revision=revision, editor=request.user)
+    messages.success(request, "That revision's text is current again, saved as a new revision.")
+    return redirect("summaries:history", pk=summary.pk)
+
+
+@require_POST
+@login_required
+def share(request, pk):
+    summary = _get_summary_for_editing(request, pk)
+    enabled = request.POST.get("action") == "create"
+    set_share_link(summary=summary, enabled=enabled)
+    if enabled:
+        messages.success(request, "Anyone with the new share link can read this summary.")
+    else:
+        messages.success(request, "The share link is revoked; it no longer opens the summary.")
+    return redirect("papers:write", key=summary.paper.bibtex_key)
+
+
+@require_GET
+def shared(request, token):
+    summary = get_object_or_404(
+        Summary.objects.select_related("author").filter(state="published", deleted_at__isnull=True),
+        share_token=token,
+    )
+    paper = Paper.objects.for_listing().get(pk=summary.paper_id)
+    summary.paper = paper
+    response = render(request, "summaries/shared.html", {"summary": summary, "paper": paper})
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_POST
+def vote(request, pk):
+    summary = get_object_or_404(Summary.objects.select_related("paper"), pk=pk)
+    if not request.user.is_authenticated:
+        if _wants_json(request):
+            return JsonResponse({"error": "Log in to vote."}, status=403)
+        return redirect_to_login(summary.get_absolute_url())
+    try:
+        value = int(request.POST.get("value", ""))
+    except ValueError:
+        value = None
+    if value not in (1, -1, 0):
+        return _refuse(request, "A vote is up, down or clear.", 400)
+    if not summary.can_vote(request.user):
+        return _refuse(request, "You cannot vote on this summary.", 403)
+    if not ratelimit.allow(user=request.user, action="vote"):
+        return _refuse(request, ratelimit.limit_for("vote").message, 429)
+    result = cast_vote(summary=summary, user=request.user, value=value)
+    if _wants_json(request):
+        return JsonResponse({"score": result.score, "vote": result.value})
+    return redirect(_safe_next(request, summary.get_absolute_url()))
+
+
+@require_POST
+def comment(request, pk):
+    summary = get_object_or_404(Summary.objects.select_related("paper", "author"), pk=pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(summary.get_absolute_url())
+    if not summary.is_public or request.user.is_banned:
+        raise PermissionDenied("Comments are open on public summaries only.")
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "summaries/comment_form.html", {"summary": summary, "form": form}, status=400
+        )
+    if not ratelimit.allow(user=request.user, action="comment"):
+        messages.error(request, ratelimit.limit_for("comment").message)
+        return render(
+            request, "summaries/comment_form.html", {"summary": summary, "form": form}, status=429
+        )
+    new = post_comment(summary=summary, author=request.user, source=form.cleaned_data["source"])
+    messages.success(request, "Your comment is posted.")
+    return redirect(summary.paper.get_absolute_url() + f"#comment-{new.pk}")
+
+
+@require_POST
+@login_required
+def delete_own_comment(request, pk):
+    target = get_object_or_404(Comment.objects.select_related("summary__paper"), pk=pk)
+    if not target.can_delete(request.user):
+        raise PermissionDenied("Only its writer can delete a comment.")
+    delete_comment(comment=target)
+    messages.success(request, "Your comment is deleted.")
+    return redirect(target.summary.get_absolute_url())

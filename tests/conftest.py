@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from accounts.models import User
 from papers.models import Paper, Venue
@@ -19,6 +20,7 @@ def _fast_and_simple(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    cache.clear()  # rate-limit counters live in the cache; each test starts with none used
 
 
 @pytest.fixture
@@ -50,9 +52,12 @@ def superuser(db):
 
 @pytest.fixture
 def venue(db):
-    return Venue.objects.create(
-        key="conf/nips", name="Neural Information Processing Systems", short_name="NeurIPS"
+    # The common venues are installed by a migration; this one is among them.
+    venue, _ = Venue.objects.update_or_create(
+        key="conf/nips",
+        defaults={"name": "Neural Information Processing Systems", "short_name": "NeurIPS"},
     )
+    return venue
 
 
 def make_paper(key="conf/nips/RenHGS15", *, venue=None, year=2015, authors=None, **fields):

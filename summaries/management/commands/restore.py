@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
+from shortscience.pagecache import content_changed
 
 
 class Command(BaseCommand):
@@ -26,4 +27,5 @@ class Command(BaseCommand):
 
             Group.objects.all().delete()
             call_command("loaddata", path, verbosity=0)
+        content_changed()
         self.stdout.write(self.style.SUCCESS(f"Restored {path}"))

@@ -1,0 +1,96 @@
+import re
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.db.models.functions import Lower
+
+from .models import User
+
+ORCID_SHAPE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+
+
+def orcid_checksum_ok(orcid):
+    """ISO 7064 MOD 11-2 check digit, as ORCID defines it."""
+    digits = orcid.replace("-", "")
+    total = 0
+    for char in digits[:-1]:
+        total = (total + int(char)) * 2
+    check = (12 - total % 11) % 11
+    return digits[-1] == ("X" if check == 10 else str(check))
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(
+        label="E-mail",
+        help_text="We send a link to confirm it; it is never shown on the site.",
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "email"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        taken = User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+        if taken.exists():
+            raise forms.ValidationError(
+                "An account already uses this address. Log in, or reset its password."
+            )
+        return email
+
+
+class SettingsForm(forms.ModelForm):
+    # Longer than the stored field so that a pasted https://orcid.org/... link is accepted.
+    orcid = forms.CharField(
+        label="ORCID iD", required=False, max_length=60, help_text="Like 0000-0002-1825-0097."
+    )
+
+    class Meta:
+        model = User
+        fields = ["display_name", "bio", "orcid", "email_on_comments"]
+        labels = {
+            "email_on_comments": "E-mail me about new comments on my summaries and on "
+            "summaries I commented on"
+        }
+        help_texts = {
+            "display_name": "Shown instead of your username; leave empty to use the username.",
+        }
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_orcid(self):
+        orcid = self.cleaned_data["orcid"].strip().upper()
+        for prefix in ("HTTPS://ORCID.ORG/", "HTTP://ORCID.ORG/", "ORCID.ORG/"):
+            if orcid.startswith(prefix):
+                orcid = orcid[len(prefix) :]
+        if not orcid:
+            return ""
+        if not ORCID_SHAPE.match(orcid):
+            raise forms.ValidationError("An ORCID iD looks like 0000-0002-1825-0097.")
+        if not orcid_checksum_ok(orcid):
+            raise forms.ValidationError(
+                "That ORCID iD has a wrong check digit; please copy it again from orcid.org."
+            )
+        return orcid
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    delete_summaries = forms.BooleanField(
+        label="Also delete my public summaries",
+        required=False,
+        help_text="Otherwise they stay on the site, shown as written by “Anonymous”.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

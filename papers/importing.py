@@ -1,0 +1,559 @@
+"""Putting parsed entries into the database: one pipeline for the add page and the commands.
+
+``plan_import`` decides what each entry would do (a fixed number of queries per batch of
+entries, whatever their number), ``apply_import`` does it in one transaction with bulk
+inserts. Rules:
+
+- an entry whose key is already here only fills the paper's empty fields; it never
+  overwrites what is there (an entry whose key is an alias changes nothing);
+- an entry with the DOI, arXiv id or normalized title and year of a paper already here (or
+  of an earlier entry of the same import) becomes an alias of that paper;
+- the venue comes from the dblp key or DOI prefix when such a Venue exists, else the entry's
+  booktitle or journal is kept as text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import io
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import connections, router, transaction
+
+from summaries.models import resolve_waiting_citations
+
+from .bibtex import EntryError, ParsedEntry, ParseResult
+from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue, title_key_for
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000
+# Shorter normalized titles are too common to say that two entries are the same paper.
+TITLE_MATCH_MIN_LENGTH = 20
+# Below this many rows, bulk_create is as fast as COPY.
+COPY_THRESHOLD = 200
+MAX_KEY_LENGTH = Paper._meta.get_field("bibtex_key").max_length
+MAX_TITLE_LENGTH = Paper._meta.get_field("title").max_length
+
+NEW = "new"
+UPDATE = "update"
+UNCHANGED = "unchanged"
+ALIAS = "alias"
+ERROR = "error"
+
+# The Paper fields an import may fill when they are empty, in the order the preview lists them.
+FILLABLE_FIELDS = ("venue", "venue_name", "year", "abstract", "published", "doi", "arxiv_id")
+
+
+def quiet_bibtexparser():
+    """bibtexparser logs a warning per broken block; our errors already say it, per entry."""
+    logging.getLogger("bibtexparser").setLevel(logging.ERROR)
+
+
+def decode_bibtex_bytes(data: bytes) -> tuple[str, str]:
+    """Text and the encoding it was read with: UTF-8 (with or without a BOM), else Latin-1,
+    which older .bib files use and which can read any byte."""
+    try:
+        return codecs.decode(data, "utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "Latin-1"
+
+
+@dataclass(slots=True)
+class PlannedEntry:
+    status: str
+    key: str
+    line: int
+    entry: ParsedEntry | None = None
+    # For an update: the empty fields the entry fills, with their new values.
+    updates: dict = field(default_factory=dict)
+    # For an update or an unchanged entry: the paper found; for an alias: the paper it joins.
+    paper_key: str = ""
+    # Why an entry is an alias ("same DOI"), or what is wrong with it.
+    reason: str = ""
+    venue_id: int | None = None
+    venue_label: str = ""
+    title_key: str = ""
+    fill_authors: bool = False
+    fill_keywords: bool = False
+
+    @property
+    def filled_fields(self) -> list[str]:
+        names = [name for name in FILLABLE_FIELDS if name in self.updates]
+        if self.fill_authors:
+            names.append("authors")
+        if self.fill_keywords:
+            names.append("keywords")
+        if "urls" in self.updates:
+            names.append("links")
+        return names
+
+
+@dataclass
+class ImportPlan:
+    items: list[PlannedEntry]
+
+    def of_status(self, status: str) -> list[PlannedEntry]:
+        return [item for item in self.items if item.status == status]
+
+    @property
+    def errors(self) -> list[PlannedEntry]:
+        return self.of_status(ERROR)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(item.status == ERROR for item in self.items)
+
+    @property
+    def changes_anything(self) -> bool:
+        return any(item.status in {NEW, UPDATE, ALIAS} for item in self.items)
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys((NEW, UPDATE, UNCHANGED, ALIAS, ERROR), 0)
+        for item in self.items:
+            counts[item.status] += 1
+        return counts
+
+
+@dataclass
+class ImportResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    aliased: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _chunks(items: list, size: int = BATCH_SIZE) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _in_chunks(queryset, lookup: str, values: Iterable, *fields: str) -> list:
+    """``queryset.filter(<lookup>__in=values).values_list(*fields)``, a query per batch."""
+    values = sorted(set(values))
+    rows = []
+    for chunk in _chunks(values):
+        rows.extend(queryset.filter(**{f"{lookup}__in": chunk}).values_list(*fields))
+    return rows
+
+
+_EXISTING_FIELDS = ("pk", "bibtex_key", "venue_id", *FILLABLE_FIELDS[1:], "urls")
+
+
+def _error(entry_error: EntryError) -> PlannedEntry:
+    return PlannedEntry(
+        status=ERROR, key=entry_error.key or "", line=entry_error.line, reason=entry_error.message
+    )
+
+
+def _matchable(title_key: str) -> str:
+    """The title key, if the title is distinctive enough to recognize a paper by (with its
+    year); "" for titles such as "Introduction" or "Editorial"."""
+    return title_key if len(title_key) >= TITLE_MATCH_MIN_LENGTH else ""
+
+
+def _entry_problem(entry: ParsedEntry) -> str:
+    where = f"Entry '{entry.key}' at line {entry.line}"
+    if len(entry.key) > MAX_KEY_LENGTH:
+        return f"{where}: the key is longer than {MAX_KEY_LENGTH} characters"
+    if "?" in entry.key or "#" in entry.key:
+        return f"{where}: the key must not contain ? or # (it is part of the paper's address)"
+    if len(entry.title) > MAX_TITLE_LENGTH:
+        return f"{where}: the title is longer than {MAX_TITLE_LENGTH} characters"
+    return ""
+
+
+def _empty_field_updates(existing: dict, entry: ParsedEntry, venue_id: int | None) -> dict:
+    candidates = {
+        "venue": venue_id,
+        "venue_name": entry.venue_name[:500],
+        "year": entry.year,
+        "abstract": entry.abstract,
+        "published": entry.published,
+        "doi": entry.doi[:255],
+        "arxiv_id": entry.arxiv_id[:50],
+        "urls": entry.urls,
+    }
+    updates = {}
+    for name, value in candidates.items():
+        current = existing["venue_id" if name == "venue" else name]
+        if value and not current:
+            updates[name] = value
+    return updates
+
+
+def plan_import(parsed: ParseResult) -> ImportPlan:
+    """What importing these entries would do, entry by entry; changes nothing.
+
+    A fixed number of queries per batch of BATCH_SIZE entries.
+    """
+    items = [_error(error) for error in parsed.errors]
+    entries = []
+    for entry in parsed.entries:
+        problem = _entry_problem(entry)
+        if problem:
+            items.append(PlannedEntry(status=ERROR, key=entry.key, line=entry.line, reason=problem))
+        else:
+            entries.append(entry)
+
+    keys = {entry.key for entry in entries}
+    alias_targets = dict(_in_chunks(PaperAlias.objects, "key", keys, "key", "paper_id"))
+    existing_by_pk = {
+        row["pk"]: row
+        for chunk in _chunks(sorted(keys))
+        for row in Paper.objects.filter(bibtex_key__in=chunk).values(*_EXISTING_FIELDS)
+    }
+    missing_pks = set(alias_targets.values()) - set(existing_by_pk)
+    for chunk in _chunks(sorted(missing_pks)):
+        for row in Paper.objects.filter(pk__in=chunk).values(*_EXISTING_FIELDS):
+            existing_by_pk[row["pk"]] = row
+    existing_by_key = {row["bibtex_key"]: row for row in existing_by_pk.values()}
+    for alias_key, paper_id in alias_targets.items():
+        existing_by_key.setdefault(alias_key, existing_by_pk[paper_id])
+    with_authors = set(
+        pk for (pk,) in _in_chunks(Authorship.objects, "paper_id", existing_by_pk, "paper_id")
+    )
+    with_keywords = set(
+        pk
+        for (pk,) in _in_chunks(
+            Paper.keywords.through.objects, "paper_id", existing_by_pk, "paper_id"
+        )
+    )
+
+    # Papers already here with the same DOI, arXiv id or normalized title and year.
+    by_doi: dict[str, str] = {}
+    by_arxiv: dict[str, str] = {}
+    by_title: dict[tuple[str, int | None], str] = {}
+    dois = {entry.doi for entry in entries if entry.doi}
+    for doi, key in _in_chunks(Paper.objects.order_by("pk"), "doi", dois, "doi", "bibtex_key"):
+        by_doi.setdefault(doi, key)
+    arxiv_ids = {entry.arxiv_id for entry in entries if entry.arxiv_id}
+    for arxiv_id, key in _in_chunks(
+        Paper.objects.order_by("pk"), "arxiv_id", arxiv_ids, "arxiv_id", "bibtex_key"
+    ):
+        by_arxiv.setdefault(arxiv_id, key)
+    title_key_of = {id(entry): title_key_for(entry.title) for entry in entries}
+    title_keys = set(map(_matchable, title_key_of.values()))
+    title_keys.discard("")
+    for title_key, year, key in _in_chunks(
+        Paper.objects.order_by("pk"), "title_key", title_keys, "title_key", "year", "bibtex_key"
+    ):
+        by_title.setdefault((title_key, year), key)
+
+    venue_keys = {entry.venue_key for entry in entries if entry.venue_key}
+    venues = {
+        key: (pk, short_name or name)
+        for key, pk, name, short_name in _in_chunks(
+            Venue.objects, "key", venue_keys, "key", "pk", "name", "short_name"
+        )
+    }
+
+    for entry in entries:
+        venue_id, venue_label = venues.get(entry.venue_key, (None, entry.venue_name))
+        existing = existing_by_key.get(entry.key)
+        if existing is not None:
+            updates = _empty_field_updates(existing, entry, venue_id)
+            item = PlannedEntry(
+                status=UNCHANGED,
+                key=entry.key,
+                line=entry.line,
+                entry=entry,
+                updates=updates,
+                paper_key=existing["bibtex_key"],
+                venue_id=venue_id,
+                venue_label=venue_label,
+                fill_authors=bool(entry.authors) and existing["pk"] not in with_authors,
+                fill_keywords=bool(entry.keywords) and existing["pk"] not in with_keywords,
+            )
+            if entry.key in alias_targets:
+                # Another key of a paper: like a new alias, it does not change the paper.
+                item.updates, item.fill_authors, item.fill_keywords = {}, False, False
+            elif item.updates or item.fill_authors or item.fill_keywords:
+                item.status = UPDATE
+                # Fill once, even if another key of the same paper comes later.
+                with_authors.add(existing["pk"])
+                with_keywords.add(existing["pk"])
+                for name, value in updates.items():
+                    existing["venue_id" if name == "venue" else name] = value
+            items.append(item)
+            continue
+
+        title_key = (_matchable(title_key_of[id(entry)]), entry.year)
+        matches = [
+            (by_doi.get(entry.doi) if entry.doi else None, "the same DOI"),
+            (by_arxiv.get(entry.arxiv_id) if entry.arxiv_id else None, "the same arXiv id"),
+            (by_title.get(title_key) if title_key[0] else None, "the same title and year"),
+        ]
+        target, reason = next(((key, why) for key, why in matches if key), (None, ""))
+        if target is not None:
+            items.append(
+                PlannedEntry(
+                    status=ALIAS,
+                    key=entry.key,
+                    line=entry.line,
+                    entry=entry,
+                    paper_key=target,
+                    reason=reason,
+                    venue_label=venue_label,
+                )
+            )
+            continue
+
+        items.append(
+            PlannedEntry(
+                status=NEW,
+                key=entry.key,
+                line=entry.line,
+                entry=entry,
+                venue_id=venue_id,
+                venue_label=venue_label,
+                title_key=title_key_of[id(entry)],
+            )
+        )
+        if entry.doi:
+            by_doi.setdefault(entry.doi, entry.key)
+        if entry.arxiv_id:
+            by_arxiv.setdefault(entry.arxiv_id, entry.key)
+        if title_key[0]:
+            by_title.setdefault(title_key, entry.key)
+
+    items.sort(key=lambda item: item.line)
+    return ImportPlan(items=items)
+
+
+def _new_paper(item: PlannedEntry, *, source: str, now: datetime.datetime) -> Paper:
+    entry = item.entry
+    return Paper(
+        bibtex_key=entry.key,
+        entry_type=entry.entry_type[:30],
+        title=entry.title,
+        title_key=item.title_key or title_key_for(entry.title),
+        venue_id=item.venue_id,
+        venue_name=entry.venue_name[:500],
+        year=entry.year if entry.year and 0 < entry.year < 32768 else None,
+        abstract=entry.abstract,
+        published=entry.published,
+        doi=entry.doi[:255],
+        arxiv_id=entry.arxiv_id[:50],
+        urls=entry.urls,
+        source=source[:50],
+        bibtex=entry.raw,
+        created=now,
+        updated=now,
+    )
+
+
+def _author_ids(names: Iterable[str], slug) -> dict[str, int]:
+    """Author id by slug for these display names, creating the authors that are missing."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        wanted.setdefault(slug(name), name[:300])
+    ids = dict(_in_chunks(Author.objects, "slug", wanted, "slug", "pk"))
+    missing = [Author(slug=slug, name=name) for slug, name in wanted.items() if slug not in ids]
+    if missing:
+        Author.objects.bulk_create(missing, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        ids.update(_in_chunks(Author.objects, "slug", [a.slug for a in missing], "slug", "pk"))
+    return ids
+
+
+def _keyword_ids(names: Iterable[str]) -> dict[str, int]:
+    wanted = {name[:100] for name in names if name}
+    ids = dict(_in_chunks(Keyword.objects, "name", wanted, "name", "pk"))
+    missing = [Keyword(name=name) for name in sorted(wanted - set(ids))]
+    if missing:
+        Keyword.objects.bulk_create(missing, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        ids.update(_in_chunks(Keyword.objects, "name", [k.name for k in missing], "name", "pk"))
+    return ids
+
+
+def _slug_cache():
+    cache: dict[str, str] = {}
+
+    def slug(name: str) -> str:
+        value = cache.get(name)
+        if value is None:
+            value = cache[name] = Author.slug_for(name)
+        return value
+
+    return slug
+
+
+def prefer_index_scans() -> None:
+    """For the rest of the transaction, look rows up by index (PostgreSQL only).
+
+    A bulk import grows the tables far beyond what the planner's statistics say (they are
+    refreshed only later, by autovacuum), and the planner then reads whole tables to look
+    up 2,000 keys: every batch gets slower as the import goes on.
+    """
+    connection = connections[router.db_for_write(Paper)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+
+
+def _copy_text(value) -> str:
+    """A value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if not isinstance(value, str):
+        value = str(value)
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\x00" in value:
+        value = (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+            .replace("\x00", "")
+        )
+    return value
+
+
+def _copy(connection, table: str, columns: list[str], rows: Iterable[Iterable]) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(map(_copy_text, row)))
+        buffer.write("\n")
+    buffer.seek(0)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        names = ", ".join(map(quote, columns))
+        cursor.copy_expert(f"COPY {quote(table)} ({names}) FROM STDIN", buffer)
+
+
+def _use_copy(model, count: int):
+    """The connection to COPY into, when that is the faster way to insert ``count`` rows."""
+    connection = connections[router.db_for_write(model)]
+    return connection if connection.vendor == "postgresql" and count >= COPY_THRESHOLD else None
+
+
+def _insert(model, objects: list) -> None:
+    """bulk_create, or on PostgreSQL a COPY, several times faster for large imports; either
+    way the objects get their primary keys."""
+    connection = _use_copy(model, len(objects))
+    if connection is None:
+        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        return
+    table, pk = model._meta.db_table, model._meta.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, pk.column, len(objects)],
+        )
+        for obj, (pk_value,) in zip(objects, cursor.fetchall(), strict=True):
+            obj.pk = pk_value
+    fields = model._meta.concrete_fields
+    auto_dates = {f for f in fields if getattr(f, "auto_now", 0) or getattr(f, "auto_now_add", 0)}
+
+    def row(obj):
+        for f in fields:
+            value = f.pre_save(obj, add=True) if f in auto_dates else getattr(obj, f.attname)
+            # Strings and numbers go as they are; dates, JSON and the like are prepared.
+            if value is not None and type(value) not in (str, int):
+                value = f.get_db_prep_save(value, connection)
+                if hasattr(value, "dumps"):  # a JSON adapter
+                    value = value.dumps(value.adapted)
+            yield value
+
+    _copy(connection, table, [f.column for f in fields], (row(obj) for obj in objects))
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _insert_links(model, field_names: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows of a link table given as tuples of ids (and numbers), without building a
+    model instance per row when COPY can take them."""
+    connection = _use_copy(model, len(rows))
+    if connection is None:
+        objects = [model(**dict(zip(field_names, row, strict=True))) for row in rows]
+        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        return
+    columns = [model._meta.get_field(name).column for name in field_names]
+    _copy(connection, model._meta.db_table, columns, rows)
+
+
+@transaction.atomic
+def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
+    """Create, fill and alias papers as planned, all or nothing; refuses a plan with errors.
+
+    ``user`` is who asked for the import, for the log (papers have no owner).
+    """
+    if plan.has_errors:
+        raise ValueError("An import plan with errors cannot be applied.")
+    result = ImportResult()
+    now = datetime.datetime.now(datetime.UTC)
+    new_items = plan.of_status(NEW)
+    update_items = plan.of_status(UPDATE)
+    alias_items = plan.of_status(ALIAS)
+
+    papers = [_new_paper(item, source=source, now=now) for item in new_items]
+    _insert(Paper, papers)
+    paper_ids = {paper.bibtex_key: paper.pk for paper in papers}
+    if any(pk is None for pk in paper_ids.values()):  # databases without RETURNING
+        paper_ids.update(_in_chunks(Paper.objects, "bibtex_key", paper_ids, "bibtex_key", "pk"))
+    targets = {item.paper_key for item in update_items + alias_items} - set(paper_ids)
+    paper_ids.update(_in_chunks(Paper.objects, "bibtex_key", targets, "bibtex_key", "pk"))
+
+    for item in update_items:
+        if item.updates:
+            fields = {("venue_id" if n == "venue" else n): v for n, v in item.updates.items()}
+            Paper.objects.filter(pk=paper_ids[item.paper_key]).update(**fields, updated=now)
+
+    with_authors = [(paper_ids[i.entry.key], i.entry) for i in new_items if i.entry.authors]
+    with_authors += [(paper_ids[i.paper_key], i.entry) for i in update_items if i.fill_authors]
+    slug = _slug_cache()
+    author_ids = _author_ids((name for _, entry in with_authors for name in entry.authors), slug)
+    authorships = []
+    for paper_id, entry in with_authors:
+        seen = set()
+        for name in entry.authors:
+            author_id = author_ids[slug(name)]
+            # An author listed twice under one slug keeps the first place.
+            if author_id not in seen:
+                seen.add(author_id)
+                authorships.append((paper_id, author_id, len(seen) - 1))
+    _insert_links(Authorship, ("paper_id", "author_id", "position"), authorships)
+
+    with_keywords = [(paper_ids[i.entry.key], i.entry) for i in new_items if i.entry.keywords]
+    with_keywords += [(paper_ids[i.paper_key], i.entry) for i in update_items if i.fill_keywords]
+    keyword_ids = _keyword_ids(name for _, entry in with_keywords for name in entry.keywords)
+    Through = Paper.keywords.through
+    links = {
+        (paper_id, keyword_ids[name[:100]])
+        for paper_id, entry in with_keywords
+        for name in entry.keywords
+        if name
+    }
+    _insert_links(Through, ("paper_id", "keyword_id"), sorted(links))
+
+    PaperAlias.objects.bulk_create(
+        [
+            PaperAlias(key=item.key, paper_id=paper_ids[item.paper_key], created=now)
+            for item in alias_items
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+    result.created = [item.key for item in new_items]
+    result.updated = [item.key for item in update_items]
+    result.aliased = [item.key for item in alias_items]
+    result.unchanged = [item.key for item in plan.of_status(UNCHANGED)]
+    # New and filled-in papers must be findable: bulk writes bypass Paper.save().
+    written = sorted({paper_ids[key] for key in result.created + result.updated})
+    for chunk in _chunks(written):
+        Paper.objects.filter(pk__in=chunk).update_search_vectors()
+    arrived = result.created + result.aliased
+    for chunk in _chunks(arrived):
+        resolve_waiting_citations(keys=chunk)
+    if user is not None:
+        logger.info(
+            "%s imported BibTeX: %d created, %d updated, %d aliased",
+            user,
+            len(result.created),
+            len(result.updated),
+            len(result.aliased),
+        )
+    return result

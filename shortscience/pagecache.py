@@ -1,0 +1,93 @@
+"""Whole-page cache for anonymous readers.
+
+Pages are stored under a site-wide content version. Every successful write request (a POST
+from the site or the admin) and every command that changes content bumps that version, so a
+reader never sees a page older than the last write; a TTL bounds anything else. Only
+responses that carry nothing personal are stored: requests without a session or messages
+cookie, responses that set no cookie and embed no CSRF token.
+
+It needs a cache that all server processes share (Redis via REDIS_URL): with a per-process
+cache, one worker could not tell the others that content changed. So it is on when REDIS_URL
+is set, or when PAGE_CACHE=1 says the deployment is a single process.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+
+VERSION_KEY = "pagecache:version"
+SAFE_METHODS = {"GET", "HEAD"}
+CACHEABLE_TYPES = (
+    "text/html",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/xml",
+    "application/json",
+    "text/x-bibtex",
+)
+
+
+def content_version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, timeout=None)
+        version = cache.get(VERSION_KEY, 1)
+    return version
+
+
+def content_changed():
+    """Call after anything readers can see has changed."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def _key(request, version):
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"pagecache:{version}:{digest}"
+
+
+def _is_anonymous_request(request):
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def _is_shareable(request, response):
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not getattr(response, "streaming", False)
+        and "private" not in response.get("Cache-Control", "")
+        and "no-store" not in response.get("Cache-Control", "")
+        and response.get("Content-Type", "").startswith(CACHEABLE_TYPES)
+    )
+
+
+def page_cache(get_response):
+    def middleware(request):
+        if not settings.PAGE_CACHE_SECONDS:
+            return get_response(request)
+        if request.method not in SAFE_METHODS:
+            response = get_response(request)
+            if response.status_code < 400:
+                content_changed()
+            return response
+        if not _is_anonymous_request(request):
+            return get_response(request)
+        key = _key(request, content_version())
+        cached = cache.get(key)
+        if cached is not None:
+            cached["X-Cache"] = "hit"
+            return cached
+        response = get_response(request)
+        if _is_shareable(request, response):
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+            response["X-Cache"] = "miss"
+        return response
+
+    return middleware

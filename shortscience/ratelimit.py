@@ -1,0 +1,78 @@
+"""Fixed-window counters in Django's cache, for throttling and per-user rate limits.
+
+With REDIS_URL the counts are shared by every server process; with the local-memory cache
+they are per process, which still bounds abuse by the number of processes."""
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def _key(scope, ident, window):
+    return f"ratelimit:{scope}:{ident}:{int(time.time() // window)}"
+
+
+def count(scope, ident, *, window):
+    return cache.get(_key(scope, ident, window), 0)
+
+
+def hit(scope, ident, *, window):
+    """Count one event; returns the number counted in the current window."""
+    key = _key(scope, ident, window)
+    if cache.add(key, 1, timeout=window + 1):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, timeout=window + 1)
+        return 1
+
+
+def reset(scope, ident, *, window):
+    cache.delete(_key(scope, ident, window))
+
+
+def exceeded(scope, ident, *, limit, window):
+    """Count this event and say whether it goes past `limit` in the window."""
+    return hit(scope, ident, window=window) > limit
+
+
+def client_address(request):
+    """The client's address; behind a trusted proxy, the one it reports."""
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+# Per-user limits on writes (summaries, comments, votes...), configured in RATE_LIMITS.
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    seconds: int
+    noun: str
+
+    @property
+    def message(self):
+        minutes = max(self.seconds // 60, 1)
+        period = "an hour" if minutes == 60 else f"{minutes} minutes"
+        return (
+            f"You have reached the limit of {self.count} {self.noun} in {period}. "
+            "Please wait a little and try again."
+        )
+
+
+def limit_for(action):
+    count, seconds, noun = settings.RATE_LIMITS[action]
+    return Limit(count, seconds, noun)
+
+
+def allow(*, user, action):
+    """Count one `action` by `user`; False once they went over the limit in this window."""
+    limit = limit_for(action)
+    return not exceeded(f"user-{action}", user.pk, limit=limit.count, window=limit.seconds)

@@ -1,0 +1,74 @@
+"""The whole-page cache serves anonymous readers only what every reader would see, and never
+anything older than the last write."""
+
+import pytest
+from django.core.cache import cache
+
+from tests.conftest import make_summary
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_second_anonymous_view_is_served_from_cache_without_queries(
+    client, summary, django_assert_num_queries
+):
+    assert client.get("/").headers["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        response = client.get("/")
+    assert response.headers["X-Cache"] == "hit"
+    assert "The RPN proposes boxes" in response.content.decode()
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_a_write_is_visible_to_the_next_anonymous_reader(client, summary, stranger):
+    client.get("/")
+    writer = type(client)()
+    writer.force_login(stranger)
+    # Any successful POST counts as a write; the logout form is the simplest one.
+    assert writer.post("/accounts/logout/").status_code == 302
+    summary.source = "A completely new text."
+    summary.save()
+    response = client.get("/")
+    assert response.headers["X-Cache"] == "miss"
+    assert "A completely new text." in response.content.decode()
+
+
+def test_signed_in_readers_always_get_a_fresh_page(client, summary, author):
+    client.force_login(author)
+    first = client.get("/")
+    second = client.get("/")
+    assert "X-Cache" not in first.headers and "X-Cache" not in second.headers
+    assert "Log out" in second.content.decode()
+
+
+def test_personal_content_never_lands_in_the_cache(client, paper, author):
+    make_summary(paper, author, "only mine", is_private=True)
+    client.force_login(author)
+    assert "only mine" in client.get(paper.get_absolute_url()).content.decode()
+    anonymous = type(client)()
+    page = anonymous.get(paper.get_absolute_url()).content.decode()
+    assert "only mine" not in page
+
+
+def test_pages_with_a_csrf_token_or_cookie_are_not_stored(client, db):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert "X-Cache" not in response.headers
+    assert "csrftoken" in response.cookies
+
+
+def test_errors_are_not_cached(client, db):
+    assert client.get("/paper/conf/nowhere/X/").status_code == 404
+    assert "X-Cache" not in client.get("/paper/conf/nowhere/X/").headers
+
+
+def test_off_by_default_without_a_shared_cache(settings):
+    from shortscience import settings as project_settings
+
+    assert project_settings.REDIS_URL or project_settings.PAGE_CACHE_SECONDS == 0
