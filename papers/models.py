@@ -54,7 +54,7 @@ class Author(models.Model):
         renaming = not self._state.adding
         super().save(*args, **kwargs)
         if renaming:  # A renamed author changes what their papers are found by.
-            Paper.objects.filter(authorships__author=self).update_search_vectors()
+            Paper.objects.filter(pk__in=self.authorships.values("paper_id")).update_search_vectors()
 
     def get_absolute_url(self):
         return reverse("papers:author", args=[self.slug])
@@ -152,8 +152,6 @@ class Paper(models.Model):
     public_summary_count = models.PositiveIntegerField(default=0, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
-    # PostgreSQL's full-text document (GIN-indexed); SQLite keeps an FTS5 table instead.
-    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PaperQuerySet.as_manager()
 
@@ -259,3 +257,27 @@ class PaperAlias(models.Model):
 
     def __str__(self):
         return f"{self.key} → {self.paper.bibtex_key}"
+
+
+class SearchDocument(models.Model):
+    """A paper's full-text search document on PostgreSQL (SQLite keeps an FTS5 table instead),
+    written only by papers.search.reindex(). A narrow table of its own, with the filters and the
+    static rank copied in, so that matching reads the GIN index and these small rows; the
+    vectors themselves live out of line and are read only for the few candidates ranked."""
+
+    paper = models.OneToOneField(
+        Paper, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
+    )
+    vector = SearchVectorField()
+    # Copies of the paper's public_summary_count (the static rank), venue and year.
+    prior = models.PositiveIntegerField(default=0)
+    venue = models.ForeignKey(
+        Venue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-prior", "-paper"], name="searchdocument_static_rank")]
+
+    def __str__(self):
+        return f"Search document of paper {self.paper_id}"

@@ -4,19 +4,21 @@ One document per paper, weighted: title (A) above authors (B) above abstract and
 above the text of its public summaries (D). Private, hidden and deleted summaries never enter
 it, so they can never be found. Two implementations behind one API, picked by the database:
 
-- PostgreSQL: a stored `Paper.search_vector` with a GIN index, queried with
-  websearch_to_tsquery, ranked by ts_rank, snippets from ts_headline.
+- PostgreSQL: a stored tsvector in the narrow table SearchDocument with a GIN index, queried
+  with websearch_to_tsquery; at most RANKED_CANDIDATES matches (most public summaries first,
+  then newest) are ranked by ts_rank; snippets from ts_headline.
 - SQLite: an FTS5 table `papers_paper_fts` (rowid = paper id), ranked by bm25, snippets
   from FTS5's snippet(). Created by the migration, so search works out of the box.
 
 Both are kept current by `reindex()`, reached through `Paper.objects...update_search_vectors()`.
 """
 
+import json
 import re
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
@@ -24,7 +26,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .bibtex import arxiv_key, resolve_identifier
-from .models import Authorship, Paper
+from .models import Authorship, Paper, SearchDocument
 
 CONFIG = "english"
 FTS_TABLE = "papers_paper_fts"
@@ -43,20 +45,31 @@ def search(text, *, venue=None, year_from=None, year_to=None, has_summaries=Fals
 
     `venue` is a venue key; the year bounds are inclusive; `has_summaries` keeps only papers
     with at least one public summary. An empty or unsearchable query finds nothing."""
-    papers = Paper.objects.all()
-    if venue:
-        papers = papers.filter(venue__key=venue)
-    if year_from:
-        papers = papers.filter(year__gte=year_from)
-    if year_to:
-        papers = papers.filter(year__lte=year_to)
-    if has_summaries:
-        papers = papers.filter(public_summary_count__gt=0)
+    filters = {
+        "venue": venue,
+        "year_from": year_from,
+        "year_to": year_to,
+        "has_summaries": has_summaries,
+    }
     if not text or not text.strip():
-        return papers.none()
+        return Paper.objects.none()
     if connection.vendor == "postgresql":
-        return _postgres_search(papers, text)
-    return _sqlite_search(papers, text)
+        return _postgres_search(text, filters)
+    return _sqlite_search(_filtered(Paper.objects.all(), "public_summary_count", filters), text)
+
+
+def _filtered(queryset, count_field, filters):
+    """Apply the search filters to papers or to search documents (the same field names, but
+    for where the public-summary count is kept)."""
+    if filters["venue"]:
+        queryset = queryset.filter(venue__key=filters["venue"])
+    if filters["year_from"]:
+        queryset = queryset.filter(year__gte=filters["year_from"])
+    if filters["year_to"]:
+        queryset = queryset.filter(year__lte=filters["year_to"])
+    if filters["has_summaries"]:
+        queryset = queryset.filter(**{f"{count_field}__gt": 0})
+    return queryset
 
 
 def result_cap():
@@ -123,36 +136,78 @@ def _joined_text(queryset, field):
 def _postgres_reindex(papers):
     keywords = Paper.keywords.through.objects
     authors = _joined_text(Authorship.objects, "author__name")
-    papers.update(
-        search_vector=(
-            SearchVector("title", weight="A", config=CONFIG)
-            + SearchVector(authors, weight="B", config=CONFIG)
-            + SearchVector(
-                "abstract", _joined_text(keywords, "keyword__name"), weight="C", config=CONFIG
-            )
-            + SearchVector(_joined_text(_public_summaries(), "source"), weight="D", config=CONFIG)
+    vector = (
+        SearchVector("title", weight="A", config=CONFIG)
+        + SearchVector(authors, weight="B", config=CONFIG)
+        + SearchVector(
+            "abstract", _joined_text(keywords, "keyword__name"), weight="C", config=CONFIG
         )
+        + SearchVector(_joined_text(_public_summaries(), "source"), weight="D", config=CONFIG)
     )
+    documents = (
+        papers.order_by()
+        .annotate(document=vector)
+        .values_list("pk", "document", "public_summary_count", "venue_id", "year")
+    )
+    select, params = documents.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SearchDocument._meta.db_table} (paper_id, vector, prior, venue_id, year)"
+            f" {select} ON CONFLICT (paper_id) DO UPDATE SET vector = EXCLUDED.vector,"
+            " prior = EXCLUDED.prior, venue_id = EXCLUDED.venue_id, year = EXCLUDED.year",
+            params,
+        )
 
 
 def _postgres_query(text):
     return SearchQuery(text, search_type="websearch", config=CONFIG)
 
 
-def _postgres_search(papers, text):
+def _postgres_search(text, filters):
     # Ranking reads every matching document, and a common word matches most of the library;
     # so rank at most RANKED_CANDIDATES matches, preferring papers with summaries, then newer.
+    # They are fetched once, here, so that counting and paging the results does not match again.
     query = _postgres_query(text)
-    candidates = (
-        papers.filter(search_vector=query)
-        .order_by("-public_summary_count", "-pk")
-        .values("pk")[:RANKED_CANDIDATES]
-    )
+    matching = _filtered(SearchDocument.objects.filter(vector=query), "prior", filters)
+    candidates = matching.order_by("-prior", "-paper_id").values_list("paper_id", flat=True)
+    candidates = candidates[:RANKED_CANDIDATES]
+    # Testing a document against the query means decompressing its vector, which the planner
+    # does not count. So choose the plan here: for many matches, walk the documents in static
+    # rank order until enough match; otherwise let the GIN index find them all, then sort.
+    many = _estimated_rows(candidates.query) ** 2 > 10 * RANKED_CANDIDATES * _table_rows()
+    avoided = ("enable_seqscan", "enable_bitmapscan" if many else "enable_indexscan")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("; ".join(f"SET LOCAL {setting} = off" for setting in avoided))
+        candidates = list(candidates)
+        # Back to normal, in case this runs inside a longer transaction.
+        cursor.execute("; ".join(f"SET LOCAL {setting} TO DEFAULT" for setting in avoided))
     return (
         Paper.objects.filter(pk__in=candidates)
-        .annotate(rank=SearchRank(F("search_vector"), query))
+        .annotate(rank=SearchRank(F("search_document__vector"), query))
         .order_by("-rank", "-public_summary_count", "-pk")
     )
+
+
+def _estimated_rows(query):
+    """The planner's estimate of how many documents match, before any LIMIT."""
+    query = query.clone()
+    query.clear_limits()
+    query.clear_ordering(force=True)
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return plan[0]["Plan"]["Plan Rows"]
+
+
+def _table_rows():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = %s::regclass",
+            [SearchDocument._meta.db_table],
+        )
+        return cursor.fetchone()[0]
 
 
 def _postgres_snippets(ids, text):

@@ -10,7 +10,7 @@ from tests.conftest import make_paper, make_summary
 @pytest.fixture
 def corpus(paper, author, stranger):
     """A small library whose right answers are known."""
-    # A migration installs the common venues, ICML among them.
+    # Every install has the common venues (papers/venues.py), ICML among them.
     icml = Venue.objects.get(key="conf/icml")
     transformer = make_paper(
         "conf/nips/VaswaniSPUJGKP17",
@@ -220,7 +220,8 @@ def test_search_page_query_count_is_constant(client, db, count, django_assert_ma
         paper.set_keywords(["cs.LG"])
         make_summary(paper, User.objects.create_user(f"w{i}"), f"graph summary {i}")
     assert writer
-    with django_assert_max_num_queries(12):
+    # On PostgreSQL six of these estimate the matches and steer the planner (papers.search).
+    with django_assert_max_num_queries(15):
         response = client.get("/search/", {"q": "graph"})
     assert response.context["page"].paginator.count == count
 
