@@ -58,7 +58,7 @@ def fill_search_documents(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('papers', '0004_common_venues'),
+        ('papers', '0003_paper_title_key'),
         ('summaries', '0001_initial'),
     ]
 
