@@ -2,6 +2,7 @@
 built with plain objects.create()."""
 
 import datetime
+import importlib
 
 import pytest
 from django.contrib.auth.models import Group
@@ -35,13 +36,30 @@ def stranger(db):
     return User.objects.create_user("mallory", "mallory@example.org", "correct horse battery")
 
 
+def _moderators_group():
+    """The group a migration installs. A transactional test that ran earlier in this worker
+    emptied every table (Django then recreates permissions, not data), so rebuild it if gone."""
+    from django.contrib.auth.models import Permission
+
+    group, created = Group.objects.get_or_create(name="Moderators")
+    if created:
+        module = importlib.import_module("summaries.migrations.0003_moderators_group")
+        for app_label, codenames in module.MODERATOR_PERMISSIONS.items():
+            group.permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label=app_label, codename__in=codenames
+                )
+            )
+    return group
+
+
 @pytest.fixture
 def moderator(db):
     """Staff in the Moderators group that a migration creates; not a superuser."""
     user = User.objects.create_user(
         "mod", "mod@example.org", "correct horse battery", is_staff=True
     )
-    user.groups.add(Group.objects.get(name="Moderators"))
+    user.groups.add(_moderators_group())
     return user
 
 

@@ -10,7 +10,10 @@ from tests.conftest import make_paper, make_summary
 @pytest.fixture
 def corpus(paper, author, stranger):
     """A small library whose right answers are known."""
-    icml = Venue.objects.create(key="conf/icml", name="Intl. Conference on Machine Learning")
+    # A migration installs the common venues; this one is among them.
+    icml, _ = Venue.objects.update_or_create(
+        key="conf/icml", defaults={"name": "Intl. Conference on Machine Learning"}
+    )
     transformer = make_paper(
         "conf/nips/VaswaniSPUJGKP17",
         venue=paper.venue,
