@@ -267,6 +267,7 @@ RATE_LIMITS = {
     "vote": (env_int("RATE_LIMIT_VOTES", 200), 3600, "votes"),
     "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "previews"),
     "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
+    "report": (env_int("RATE_LIMIT_REPORTS", 20), 3600, "reports"),
 }
 
 # Longest Markdown source accepted for a summary or comment, in bytes.

@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
 
+from .models import Report
+
 
 def _check_size(source):
     size = len(source.encode("utf-8"))
@@ -52,3 +54,15 @@ class CommentForm(forms.Form):
         if not source.strip():
             raise forms.ValidationError("A comment needs some text.")
         return source
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=Report.Reason.choices, widget=forms.RadioSelect, label="What is wrong?"
+    )
+    text = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Anything the moderators should know (optional)",
+    )

@@ -22,4 +22,6 @@ urlpatterns = [
     path("summaries/<int:pk>/vote/", views.vote, name="vote"),
     path("summaries/<int:pk>/comments/", views.comment, name="comment"),
     path("comments/<int:pk>/delete/", views.delete_own_comment, name="delete_comment"),
+    path("summaries/<int:pk>/report/", views.report_summary, name="report_summary"),
+    path("comments/<int:pk>/report/", views.report_comment, name="report_comment"),
 ]

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from papers.models import Paper, Venue
@@ -19,8 +19,9 @@ from summaries.pagination import paginate
 from . import moderation
 from .commenting import delete_comment, post_comment
 from .diffing import diff_texts
-from .forms import CommentForm, SummaryForm
+from .forms import CommentForm, ReportForm, SummaryForm
 from .models import Comment, Revision, Summary, render_summary_source
+from .reporting import file_report
 from .voting import cast_vote
 from .writing import (
     EditConflict,
@@ -444,3 +445,62 @@ def delete_own_comment(request, pk):
     delete_comment(comment=target)
     messages.success(request, "Your comment is deleted.")
     return redirect(target.summary.get_absolute_url())
+
+
+# Reports to the moderators ---------------------------------------------------------------
+
+
+def _report(request, *, summary=None, comment=None):
+    """The report form for a public summary or comment, and what happens when it is sent."""
+    content = summary or comment
+    visible = (
+        summary.is_public
+        if summary
+        else (
+            comment.summary.is_public
+            and comment.state == "published"
+            and comment.deleted_at is None
+        )
+    )
+    if not visible:
+        raise Http404("Nothing to report here.")
+    if request.user.is_banned or request.user.pk == content.author_id:
+        raise PermissionDenied("You cannot report this.")
+    back = (summary or comment.summary).get_absolute_url()
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not ratelimit.allow(user=request.user, action="report"):
+            messages.error(request, ratelimit.limit_for("report").message)
+            return redirect(back)
+        _, created = file_report(
+            reporter=request.user, summary=summary, comment=comment, **form.cleaned_data
+        )
+        messages.success(
+            request,
+            "Thank you: the moderators will look at it."
+            if created
+            else "Your earlier report on this is updated.",
+        )
+        return redirect(back)
+    return render(
+        request,
+        "summaries/report.html",
+        {"form": form, "summary": summary, "comment": comment, "back": back},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_summary(request, pk):
+    summary = get_object_or_404(Summary.objects.select_related("paper", "author"), pk=pk)
+    return _report(request, summary=summary)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_comment(request, pk):
+    comment = get_object_or_404(
+        Comment.objects.select_related("summary__paper", "summary__author", "author"), pk=pk
+    )
+    return _report(request, comment=comment)
