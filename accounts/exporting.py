@@ -4,7 +4,6 @@ import csv
 import io
 import json
 
-from papers.bibtex import entry_to_bibtex
 from summaries.models import Summary
 
 SUMMARY_FIELDS = [
@@ -54,46 +53,14 @@ def summaries_as_json(user):
 
 
 def papers_as_bibtex(user):
-    """The papers the user summarized: the original entry when we kept one, else one built
-    from what we know about the paper."""
+    """The papers the user summarized, exported like every other BibTeX download: the
+    original entry when it still reads back faithfully, else one built from the paper."""
+    from papers.bibtex_export import bibtex_for_papers
     from papers.models import Paper
 
     papers = (
-        Paper.objects.for_listing()
-        .filter(summaries__author=user, summaries__deleted_at__isnull=True)
+        Paper.objects.filter(summaries__author=user, summaries__deleted_at__isnull=True)
         .distinct()
         .order_by("bibtex_key")
     )
-    entries = []
-    for paper in papers:
-        if paper.bibtex.strip():
-            entries.append(paper.bibtex.strip() + "\n")
-            continue
-        try:
-            entries.append(
-                entry_to_bibtex(
-                    key=paper.bibtex_key, entry_type=paper.entry_type, fields=_fields(paper)
-                )
-            )
-        except ValueError as error:
-            entries.append(f"% {paper.bibtex_key}: {error}\n")
-    return "\n".join(entries)
-
-
-def _fields(paper):
-    fields = {"title": paper.title}
-    if paper.author_names:
-        fields["author"] = " and ".join(paper.author_names)
-    venue = paper.venue.name if paper.venue else paper.venue_name
-    if venue:
-        fields["booktitle" if paper.entry_type == "inproceedings" else "journal"] = venue
-    if paper.year:
-        fields["year"] = str(paper.year)
-    if paper.doi:
-        fields["doi"] = paper.doi
-    if paper.arxiv_id:
-        fields["eprint"] = paper.arxiv_id
-        fields["archiveprefix"] = "arXiv"
-    if paper.urls:
-        fields["url"] = paper.urls[0]
-    return fields
+    return bibtex_for_papers(papers)

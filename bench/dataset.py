@@ -14,9 +14,11 @@ import random
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.pg import ensure_database  # noqa: E402
+
 BENCH_DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ss_bench"
 )
@@ -73,30 +75,6 @@ def setup_django():
     import django
 
     django.setup()
-
-
-def ensure_database(rebuild=False):
-    import psycopg2
-
-    url = urlparse(BENCH_DATABASE_URL)
-    name = url.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=url.hostname,
-        port=url.port or 5432,
-        user=url.username or "postgres",
-        password=url.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        exists = cursor.fetchone() is not None
-        if exists and rebuild:
-            cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = False
-        if not exists:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def is_current():
@@ -318,7 +296,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rebuild", action="store_true", help="drop and regenerate the data")
     args = parser.parse_args(argv)
-    ensure_database(rebuild=args.rebuild)
+    ensure_database(BENCH_DATABASE_URL, rebuild=args.rebuild)
     setup_django()
     from django.core.management import call_command
 

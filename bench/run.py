@@ -66,7 +66,10 @@ def pages():
     ]
     from django.urls import NoReverseMatch, reverse
 
-    for label, name, args in [("search", "papers:search", []), ("feed (RSS)", "feeds:latest", [])]:
+    for label, name, args in [
+        ("search", "papers:search", []),
+        ("feed (RSS)", "feeds:latest_rss", []),
+    ]:
         try:
             url = reverse(name, args=args)
         except NoReverseMatch:
@@ -102,12 +105,6 @@ def wrk(url, *, duration, connections):
 
 def start_server(workers, *, page_cache):
     env = server_env(workers, page_cache=page_cache)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
     log = open(ROOT / "bench" / ".data" / "gunicorn.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
         [
@@ -254,6 +251,10 @@ def main():
         raise SystemExit("wrk is missing: apt-get install wrk")
     (ROOT / "bench" / ".data").mkdir(exist_ok=True)
     os.environ.update(server_env(args.workers, page_cache=False))
+    # Production settings serve hashed static files: collect them first, as a deploy does.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True
+    )
     dataset.main([])
     urls = pages()
     query_counts = count_queries(urls)

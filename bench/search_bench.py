@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.pg import ensure_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ss_bench_search"
 os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
@@ -93,27 +94,6 @@ ZIPF = list(itertools.accumulate(1 / rank for rank in range(1, len(VOCABULARY) +
 
 def words(rng, low, high):
     return " ".join(rng.choices(VOCABULARY, cum_weights=ZIPF, k=rng.randint(low, high)))
-
-
-def ensure_database(url):
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-    admin.close()
 
 
 def generate(target, rng):

@@ -169,13 +169,8 @@ class SummaryAdmin(ModeratedContentAdmin):
             moderation.log_edit(obj, moderator=request.user)
 
 
-@admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
-    list_display = ["summary", "editor", "created", "note"]
-    list_select_related = ["summary__paper", "summary__author", "editor"]
-    search_fields = ["summary__paper__bibtex_key", "editor__username"]
-    readonly_fields = ["summary", "editor", "created", "source", "note"]
-    show_full_result_count = False
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that nobody edits through the admin: revisions and the moderation log."""
 
     def has_add_permission(self, request):
         return False
@@ -185,6 +180,15 @@ class RevisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ["summary", "editor", "created", "note"]
+    list_select_related = ["summary__paper", "summary__author", "editor"]
+    search_fields = ["summary__paper__bibtex_key", "editor__username"]
+    readonly_fields = ["summary", "editor", "created", "source", "note"]
+    show_full_result_count = False
 
 
 @admin.register(Vote)
@@ -419,20 +423,12 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin):
+    """The record of what moderators did: nobody rewrites it, superusers included."""
+
     list_display = ["created", "moderator", "verb", "target_type", "target_repr", "reason"]
     list_filter = ["verb", "target_type"]
     list_select_related = ["moderator"]
     search_fields = ["target_repr", "reason", "moderator__username"]
     date_hierarchy = "created"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # The log is the record of what moderators did: nobody rewrites it.
-        return False

@@ -220,12 +220,17 @@ def test_export_the_summarized_papers_as_bibtex(client, paper, author, stranger)
     from papers.bibtex import parse_bibtex
 
     make_summary(paper, author, "mine")
+    # An original entry that still reads back as the paper is exported as it was kept.
     kept = make_paper(
         "conf/icml/GalG16",
         title="Dropout as a Bayesian Approximation",
+        year=2016,
+        authors=["Yarin Gal", "Zoubin Ghahramani"],
         bibtex=(
             "@inproceedings{conf/icml/GalG16,\n"
-            "  title = {Dropout as a {B}ayesian Approximation},\n}"
+            "  author = {Yarin Gal and Zoubin Ghahramani},\n"
+            "  title = {Dropout as a {B}ayesian Approximation},\n"
+            "  year = {2016},\n}"
         ),
     )
     make_summary(kept, author, "also mine", is_private=True)
