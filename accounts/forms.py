@@ -25,9 +25,21 @@ class SignupForm(UserCreationForm):
         help_text="We send a link to confirm it; it is never shown on the site.",
     )
 
+    # A honeypot: hidden from people by the stylesheet, filled in by form-filling bots.
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ["username", "email"]
+
+    def clean_website(self):
+        if self.cleaned_data["website"]:
+            raise forms.ValidationError("This form could not be accepted.")
+        return ""
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip()

@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -83,6 +84,12 @@ def signup(request):
         return redirect("summaries:home")
     if request.method == "POST":
         form = SignupForm(request.POST)
+        address = ratelimit.client_address(request)
+        if ratelimit.exceeded(
+            "signup-address", address, limit=settings.SIGNUPS_PER_ADDRESS, window=3600
+        ):
+            form.add_error(None, "Too many new accounts from your network; try again in an hour.")
+            return render(request, "registration/signup.html", {"form": form}, status=429)
         if form.is_valid():
             user = form.save()
             sent = send_confirmation_email(request, user)

@@ -275,3 +275,45 @@ def test_a_comment_is_posted_when_the_mail_server_is_down(
         response = client.post(f"/summaries/{summary.pk}/comments/", {"source": "still here"})
     assert response.status_code == 302
     assert Comment.objects.get().source == "still here"
+
+
+def test_a_filled_in_honeypot_creates_no_account(client, db):
+    from accounts.models import User
+
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "botty",
+            "email": "bot@example.org",
+            "password1": "a long good passphrase",
+            "password2": "a long good passphrase",
+            "website": "http://spam.example",
+        },
+    )
+    assert response.status_code == 200
+    assert "This form could not be accepted." in response.content.decode()
+    assert not User.objects.filter(username="botty").exists()
+    assert 'class="honeypot" aria-hidden="true"' in client.get("/accounts/signup/").content.decode()
+
+
+def test_sign_ups_are_throttled_per_address(client, db, settings):
+    from django.core.cache import cache
+
+    from accounts.models import User
+
+    cache.clear()
+    settings.SIGNUPS_PER_ADDRESS = 2
+    for n in range(3):
+        response = type(client)().post(
+            "/accounts/signup/",
+            {
+                "username": f"newbie{n}",
+                "email": f"newbie{n}@example.org",
+                "password1": "a long good passphrase",
+                "password2": "a long good passphrase",
+            },
+        )
+    assert response.status_code == 429
+    assert "Too many new accounts from your network" in response.content.decode()
+    assert User.objects.filter(username__startswith="newbie").count() == 2
+    cache.clear()
