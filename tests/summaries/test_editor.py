@@ -322,3 +322,59 @@ def test_banned_writer_cannot_save(client, paper, author):
 )
 def test_account_pages_need_a_login(client, db, url):
     assert client.get(url)["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_saves_from_one_revision_lose_nothing(venue, author):
+    """Two tabs save at the same moment from the same starting revision: one wins, the other
+    is refused with a conflict, and every revision that was saved is still there."""
+    import threading
+
+    from django.db import connection, connections
+
+    from summaries.models import Revision
+    from summaries.writing import EditConflict, save_summary
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes writers by locking the whole file")
+    paper = make_paper(venue=venue)
+    first = save_summary(
+        paper=paper,
+        author=author,
+        source="first text",
+        is_private=False,
+        is_anonymous=False,
+        base_revision_id=None,
+    )
+    base = first.current_revision_id()
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def save(text):
+        try:
+            start.wait()
+            save_summary(
+                paper=paper,
+                author=author,
+                source=text,
+                is_private=False,
+                is_anonymous=False,
+                base_revision_id=base,
+            )
+            outcomes.append(("saved", text))
+        except EditConflict:
+            outcomes.append(("conflict", text))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(t,)) for t in ("tab one", "tab two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(kind for kind, _ in outcomes) == ["conflict", "saved"]
+    winner = next(text for kind, text in outcomes if kind == "saved")
+    first.refresh_from_db()
+    assert first.source == winner
+    texts = list(Revision.objects.filter(summary=first).values_list("source", flat=True))
+    assert sorted(texts) == sorted(["first text", winner])
