@@ -218,16 +218,8 @@ class CommentAdmin(ModeratedContentAdmin):
         "deleted_at",
         "created",
     ]
-    readonly_fields = [
-        "summary",
-        "author",
-        "source",
-        "rendered",
-        "state",
-        "moderation_reason",
-        "deleted_at",
-        "created",
-    ]
+    # Comments change through the moderation actions only.
+    readonly_fields = fields
     show_full_result_count = False
 
     @admin.display(description="Paper", ordering="summary__paper__bibtex_key")
@@ -305,24 +297,25 @@ class ReportAdmin(admin.ModelAdmin):
     actions = ["hide_content", "dismiss", "ban_author"]
     show_full_result_count = False
 
-    def get_queryset(self, request):
-        open_reports = Report.objects.filter(resolved_at__isnull=True).order_by()
-        on_summary = (
-            open_reports.filter(summary=OuterRef("summary"))
-            .values("summary")
+    @staticmethod
+    def _open_reports_on_same(field):
+        """How many open reports name the same summary (or comment) as this report."""
+        return Subquery(
+            Report.objects.filter(resolved_at__isnull=True, **{field: OuterRef(field)})
+            .order_by()
+            .values(field)
             .annotate(n=Count("pk"))
             .values("n")
         )
-        on_comment = (
-            open_reports.filter(comment=OuterRef("comment"))
-            .values("comment")
-            .annotate(n=Count("pk"))
-            .values("n")
+
+    def get_queryset(self, request):
+        same = Coalesce(
+            self._open_reports_on_same("summary"), self._open_reports_on_same("comment"), 0
         )
         return (
             super()
             .get_queryset(request)
-            .annotate(same_target_count=Coalesce(Subquery(on_summary), Subquery(on_comment), 0))
+            .annotate(same_target_count=same)
             .order_by("-same_target_count", "-created")
         )
 
