@@ -327,6 +327,15 @@ class Comment(models.Model):
         self.html = render_comment_source(self.source).html
         super().save(*args, **kwargs)
 
+    @property
+    def is_public(self):
+        """Shown to readers: published, not deleted, under a public summary."""
+        return (
+            self.state == ModerationState.PUBLISHED
+            and self.deleted_at is None
+            and self.summary.is_public
+        )
+
     def can_delete(self, user):
         return user.is_authenticated and user.pk == self.author_id and self.deleted_at is None
 

@@ -453,16 +453,7 @@ def delete_own_comment(request, pk):
 def _report(request, *, summary=None, comment=None):
     """The report form for a public summary or comment, and what happens when it is sent."""
     content = summary or comment
-    visible = (
-        summary.is_public
-        if summary
-        else (
-            comment.summary.is_public
-            and comment.state == "published"
-            and comment.deleted_at is None
-        )
-    )
-    if not visible:
+    if not content.is_public:
         raise Http404("Nothing to report here.")
     if request.user.is_banned or request.user.pk == content.author_id:
         raise PermissionDenied("You cannot report this.")
