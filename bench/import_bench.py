@@ -102,13 +102,17 @@ def timed(label, function, *args, **kwargs):
 
 
 def import_parsed(parsed, source):
-    from django.db import transaction
-
     from papers.bibtex import ParseResult
-    from papers.importing import BATCH_SIZE, apply_import, plan_import, prefer_index_scans
+    from papers.importing import (
+        BATCH_SIZE,
+        apply_import,
+        batched_import,
+        plan_import,
+        prefer_index_scans,
+    )
 
     totals = {"created": 0, "aliased": 0}
-    with transaction.atomic():
+    with batched_import():
         prefer_index_scans()
         for start in range(0, len(parsed.entries), BATCH_SIZE):
             batch = ParseResult(entries=parsed.entries[start : start + BATCH_SIZE])
@@ -124,6 +128,7 @@ def empty_paper_tables():
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE papers_paper, papers_author, papers_keyword, papers_paperalias, "
+            "papers_searchdocument, "
             "papers_authorship, papers_paper_keywords RESTART IDENTITY CASCADE"
         )
 

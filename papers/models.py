@@ -130,34 +130,52 @@ class Paper(models.Model):
     bibtex_key = models.CharField("BibTeX key", max_length=255, unique=True)
     entry_type = models.CharField(max_length=30, default="article")
     title = models.CharField(max_length=1000)
+    # Looked up through the (venue, year) index.
     venue = models.ForeignKey(
-        Venue, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers"
+        Venue,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="papers",
+        db_index=False,
     )
     venue_name = models.CharField(
         max_length=500, blank=True, help_text="The booktitle or journal as written in the entry."
     )
-    year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
     abstract = models.TextField(blank=True)
     published = models.DateField("first published", null=True, blank=True)
-    doi = models.CharField("DOI", max_length=255, blank=True, db_index=True)
-    arxiv_id = models.CharField("arXiv id", max_length=50, blank=True, db_index=True)
+    doi = models.CharField("DOI", max_length=255, blank=True)
+    arxiv_id = models.CharField("arXiv id", max_length=50, blank=True)
     urls = models.JSONField(default=list, blank=True)
     keywords = models.ManyToManyField(Keyword, blank=True, related_name="papers")
     authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
     source = models.CharField(max_length=50, blank=True, help_text="Where the entry came from.")
     bibtex = models.TextField("original BibTeX entry", blank=True)
     # normalize_title(title), kept by save(): finds the same paper under another key.
-    title_key = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
+    title_key = models.CharField(max_length=255, blank=True, editable=False)
     # Denormalized: how many public summaries the paper has (kept by Summary.save/delete).
-    public_summary_count = models.PositiveIntegerField(default=0, db_index=True)
+    public_summary_count = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
     objects = PaperQuerySet.as_manager()
 
     class Meta:
+        # Only what pages and imports look papers up by: every index is kept current on each
+        # insert, and an import inserts 100,000 papers (no LIKE-pattern variants, which only
+        # prefix searches would use).
         indexes = [
             models.Index(fields=["venue", "year"]),
+            models.Index(fields=["doi"], name="paper_doi"),
+            models.Index(fields=["arxiv_id"], name="paper_arxiv_id"),
+            models.Index(fields=["title_key"], name="paper_title_key"),
+            # Few papers have summaries; the others need no entry.
+            models.Index(
+                fields=["public_summary_count"],
+                condition=models.Q(public_summary_count__gt=0),
+                name="paper_with_summaries",
+            ),
         ]
 
     def __str__(self):
@@ -231,7 +249,10 @@ class Paper(models.Model):
 
 
 class Authorship(models.Model):
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    # Looked up through the unique (paper, position) index.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False
+    )
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveSmallIntegerField()
 
@@ -265,14 +286,26 @@ class SearchDocument(models.Model):
     static rank copied in, so that matching reads the GIN index and these small rows; the
     vectors themselves live out of line and are read only for the few candidates ranked."""
 
+    # Derived data, rebuilt from the papers at will: no foreign-key constraints in the
+    # database, which an import would otherwise check for every new document (Django still
+    # deletes a paper's document with it, and clears a deleted venue).
     paper = models.OneToOneField(
-        Paper, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
+        Paper,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="search_document",
+        db_constraint=False,
     )
     vector = SearchVectorField()
     # Copies of the paper's public_summary_count (the static rank), venue and year.
     prior = models.PositiveIntegerField(default=0)
     venue = models.ForeignKey(
-        Venue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Venue,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     year = models.PositiveSmallIntegerField(null=True, blank=True)
 
