@@ -872,7 +872,8 @@ _NON_WORD = re.compile(r"[\W_]+")
 def normalize_title(title: str) -> str:
     """A comparison form of a title: casefolded, without accents, spaces or punctuation."""
     text = unicodedata.normalize("NFKD", latex_to_unicode(title).casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # most titles are: nothing to strip
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _NON_WORD.sub("", text)
 
 

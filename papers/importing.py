@@ -15,18 +15,34 @@ inserts. Rules:
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime
 import io
+import json
 import logging
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import connections, router, transaction
+from django.db.models import Field, ForeignObject, Lookup
 
 from summaries.models import resolve_waiting_citations
 
+from . import search
 from .bibtex import EntryError, ParsedEntry, ParseResult
-from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue, title_key_for
+from .models import (
+    Author,
+    Authorship,
+    Keyword,
+    Paper,
+    PaperAlias,
+    SearchDocument,
+    Venue,
+    title_key_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -131,12 +147,33 @@ def _chunks(items: list, size: int = BATCH_SIZE) -> Iterator[list]:
         yield items[start : start + size]
 
 
+@Field.register_lookup
+class InArray(Lookup):
+    """``field = ANY(%s)`` with the values as one array parameter (PostgreSQL): for thousands
+    of values, much cheaper to build and to parse than ``IN (%s, %s, ...)``."""
+
+    lookup_name = "in_array"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+ForeignObject.register_lookup(InArray)  # ids of related rows: paper_id__in_array
+
+
 def _in_chunks(queryset, lookup: str, values: Iterable, *fields: str) -> list:
     """``queryset.filter(<lookup>__in=values).values_list(*fields)``, a query per batch."""
     values = sorted(set(values))
+    operator = "in_array" if connections[queryset.db].vendor == "postgresql" else "in"
     rows = []
     for chunk in _chunks(values):
-        rows.extend(queryset.filter(**{f"{lookup}__in": chunk}).values_list(*fields))
+        rows.extend(queryset.filter(**{f"{lookup}__{operator}": chunk}).values_list(*fields))
     return rows
 
 
@@ -324,39 +361,43 @@ def plan_import(parsed: ParseResult) -> ImportPlan:
     return ImportPlan(items=items)
 
 
-def _new_paper(item: PlannedEntry, *, source: str, now: datetime.datetime) -> Paper:
+def _new_paper(item: PlannedEntry, *, source: str, now: datetime.datetime) -> dict:
+    """The new paper's field values by attribute name; the others take their defaults."""
     entry = item.entry
-    return Paper(
-        bibtex_key=entry.key,
-        entry_type=entry.entry_type[:30],
-        title=entry.title,
-        title_key=item.title_key or title_key_for(entry.title),
-        venue_id=item.venue_id,
-        venue_name=entry.venue_name[:500],
-        year=entry.year if entry.year and 0 < entry.year < 32768 else None,
-        abstract=entry.abstract,
-        published=entry.published,
-        doi=entry.doi[:255],
-        arxiv_id=entry.arxiv_id[:50],
-        urls=entry.urls,
-        source=source[:50],
-        bibtex=entry.raw,
-        created=now,
-        updated=now,
-    )
+    return {
+        "bibtex_key": entry.key,
+        "entry_type": entry.entry_type[:30],
+        "title": entry.title,
+        "title_key": item.title_key or title_key_for(entry.title),
+        "venue_id": item.venue_id,
+        "venue_name": entry.venue_name[:500],
+        "year": entry.year if entry.year and 0 < entry.year < 32768 else None,
+        "abstract": entry.abstract,
+        "published": entry.published,
+        "doi": entry.doi[:255],
+        "arxiv_id": entry.arxiv_id[:50],
+        "urls": entry.urls,
+        "source": source[:50],
+        "bibtex": entry.raw,
+        "created": now,
+        "updated": now,
+    }
 
 
-def _author_ids(names: Iterable[str], slug) -> dict[str, int]:
-    """Author id by slug for these display names, creating the authors that are missing."""
+def _authors(names: Iterable[str], slug) -> dict[str, tuple[int, str]]:
+    """(id, name as stored) of the author by slug for these display names, creating the
+    authors that are missing."""
     wanted: dict[str, str] = {}
     for name in names:
         wanted.setdefault(slug(name), name[:300])
-    ids = dict(_in_chunks(Author.objects, "slug", wanted, "slug", "pk"))
-    missing = [Author(slug=slug, name=name) for slug, name in wanted.items() if slug not in ids]
+    found = _in_chunks(Author.objects, "slug", wanted, "slug", "pk", "name")
+    authors = {slug: (pk, name) for slug, pk, name in found}
+    missing = [Author(slug=slug, name=name) for slug, name in wanted.items() if slug not in authors]
     if missing:
         Author.objects.bulk_create(missing, batch_size=BATCH_SIZE, ignore_conflicts=True)
-        ids.update(_in_chunks(Author.objects, "slug", [a.slug for a in missing], "slug", "pk"))
-    return ids
+        found = _in_chunks(Author.objects, "slug", [a.slug for a in missing], "slug", "pk", "name")
+        authors.update((slug, (pk, name)) for slug, pk, name in found)
+    return authors
 
 
 def _keyword_ids(names: Iterable[str]) -> dict[str, int]:
@@ -381,6 +422,80 @@ def _slug_cache():
     return slug
 
 
+class _SearchDocuments:
+    """The search documents of the papers that a batched import writes.
+
+    On PostgreSQL, the documents of new papers are computed from their text by a second
+    connection, in a background thread, while the import goes on with the next batch (the
+    text search parser costs about as much as all the rest of the import); they are written
+    with COPY as they arrive. Papers filled in (which may have summaries) are reindexed from
+    the database at the end, as are new papers when a batch is too small to bother."""
+
+    def __init__(self):
+        self.reindex: set[int] = set()
+        self.pending: list = []
+        self.executor = None
+
+    def add_new(self, rows: list[tuple]) -> None:
+        """rows: (paper id, venue id, year, (title, authors, abstract, keywords))."""
+        if _use_copy(SearchDocument, len(rows)) is None:
+            self.reindex.update(row[0] for row in rows)
+            return
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(1, thread_name_prefix="search-documents")
+        texts = [row[3] for row in rows]
+        self.pending.append((rows, self.executor.submit(search.new_paper_vectors, texts)))
+        self._write(finished_only=True)
+
+    def _write(self, finished_only: bool) -> None:
+        fields = [SearchDocument._meta.get_field(name) for name in _DOCUMENT_FIELDS]
+        while self.pending and (self.pending[0][1].done() or not finished_only):
+            rows, future = self.pending.pop(0)
+            vectors = future.result()
+            _copy(
+                _use_copy(SearchDocument, len(rows)),
+                SearchDocument,
+                fields,
+                (
+                    (row[0], vector, 0, row[1], row[2])
+                    for row, vector in zip(rows, vectors, strict=True)
+                ),
+            )
+
+    def finish(self) -> None:
+        self._write(finished_only=False)
+        search.reindex_ids(sorted(self.reindex))
+
+    def close(self) -> None:
+        if self.executor is not None:
+            # The thread's own connection is closed in that thread.
+            self.executor.submit(connections.close_all)
+            self.executor.shutdown(wait=True, cancel_futures=False)
+
+
+_DOCUMENT_FIELDS = ("paper", "vector", "prior", "venue", "year")
+# Inside batched_import(): the search documents still to be written.
+_search_documents: ContextVar[_SearchDocuments | None] = ContextVar("documents", default=None)
+
+
+@contextmanager
+def batched_import() -> Iterator[None]:
+    """For an import applied in many batches, in one transaction: build the search documents
+    of the papers written alongside (see _SearchDocuments) rather than batch by batch."""
+    if _search_documents.get() is not None:  # already inside one
+        yield
+        return
+    documents = _SearchDocuments()
+    token = _search_documents.set(documents)
+    try:
+        with transaction.atomic():
+            yield
+            documents.finish()
+    finally:
+        _search_documents.reset(token)
+        documents.close()
+
+
 def prefer_index_scans() -> None:
     """For the rest of the transaction, look rows up by index (PostgreSQL only).
 
@@ -394,33 +509,22 @@ def prefer_index_scans() -> None:
             cursor.execute("SET LOCAL enable_seqscan = off")
 
 
-def _copy_text(value) -> str:
-    """A value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if not isinstance(value, str):
-        value = str(value)
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\x00" in value:
-        value = (
-            value.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-            .replace("\x00", "")
-        )
-    return value
-
-
-def _copy(connection, table: str, columns: list[str], rows: Iterable[Iterable]) -> None:
+def _copy(connection, model, fields: list, rows: Iterable[Iterable]) -> None:
+    """COPY rows of plain values (str, int, bool, dates, None) for these fields of ``model``,
+    in CSV, which the C csv writer produces far faster than Python escapes text format. An
+    unquoted empty field is NULL, except in columns that cannot be NULL, where it is ""."""
     buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(map(_copy_text, row)))
-        buffer.write("\n")
-    buffer.seek(0)
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    text = buffer.getvalue()
+    if "\x00" in text:  # PostgreSQL refuses NUL in text; no one means one
+        text = text.replace("\x00", "")
     quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in fields)
+    not_null = ", ".join(quote(field.column) for field in fields if not field.null)
+    options = f"FORMAT csv, FORCE_NOT_NULL ({not_null})" if not_null else "FORMAT csv"
+    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN WITH ({options})"
     with connection.cursor() as cursor:
-        names = ", ".join(map(quote, columns))
-        cursor.copy_expert(f"COPY {quote(table)} ({names}) FROM STDIN", buffer)
+        cursor.copy_expert(sql, io.StringIO(text))
 
 
 def _use_copy(model, count: int):
@@ -429,38 +533,38 @@ def _use_copy(model, count: int):
     return connection if connection.vendor == "postgresql" and count >= COPY_THRESHOLD else None
 
 
-def _insert(model, objects: list) -> None:
-    """bulk_create, or on PostgreSQL a COPY, several times faster for large imports; either
-    way the objects get their primary keys."""
-    connection = _use_copy(model, len(objects))
+def _insert(model, rows: list[dict]) -> list:
+    """Insert rows given as field values by attribute name (missing fields take their
+    defaults); their primary keys, in order (None where the database cannot say).
+
+    bulk_create, or on PostgreSQL a COPY, several times faster for large imports, without a
+    model instance per row."""
+    connection = _use_copy(model, len(rows))
     if connection is None:
+        objects = [model(**row) for row in rows]
         model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
-        return
+        return [obj.pk for obj in objects]
     table, pk = model._meta.db_table, model._meta.pk
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, pk.column, len(objects)],
+            [table, pk.column, len(rows)],
         )
-        for obj, (pk_value,) in zip(objects, cursor.fetchall(), strict=True):
-            obj.pk = pk_value
-    fields = model._meta.concrete_fields
-    auto_dates = {f for f in fields if getattr(f, "auto_now", 0) or getattr(f, "auto_now_add", 0)}
+        pks = [pk_value for (pk_value,) in cursor.fetchall()]
+    fields = [field for field in model._meta.concrete_fields if field is not pk]
+    defaults = [field.get_default() for field in fields]
+    # JSON goes as its text; str, numbers, dates and None as the csv writer writes them.
+    json_at = [i for i, field in enumerate(fields) if field.get_internal_type() == "JSONField"]
 
-    def row(obj):
-        for f in fields:
-            value = f.pre_save(obj, add=True) if f in auto_dates else getattr(obj, f.attname)
-            # Strings and numbers go as they are; dates, JSON and the like are prepared.
-            if value is not None and type(value) not in (str, int):
-                value = f.get_db_prep_save(value, connection)
-                if hasattr(value, "dumps"):  # a JSON adapter
-                    value = value.dumps(value.adapted)
-            yield value
+    def values(pk_value, row):
+        line = [pk_value]
+        line.extend(row.get(f.attname, d) for f, d in zip(fields, defaults, strict=True))
+        for i in json_at:
+            line[i + 1] = json.dumps(line[i + 1])
+        return line
 
-    _copy(connection, table, [f.column for f in fields], (row(obj) for obj in objects))
-    for obj in objects:
-        obj._state.adding = False
-        obj._state.db = connection.alias
+    _copy(connection, model, [pk, *fields], map(values, pks, rows))
+    return pks
 
 
 def _insert_links(model, field_names: tuple[str, ...], rows: list[tuple]) -> None:
@@ -471,8 +575,7 @@ def _insert_links(model, field_names: tuple[str, ...], rows: list[tuple]) -> Non
         objects = [model(**dict(zip(field_names, row, strict=True))) for row in rows]
         model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
         return
-    columns = [model._meta.get_field(name).column for name in field_names]
-    _copy(connection, model._meta.db_table, columns, rows)
+    _copy(connection, model, [model._meta.get_field(name) for name in field_names], rows)
 
 
 @transaction.atomic
@@ -490,8 +593,8 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
     alias_items = plan.of_status(ALIAS)
 
     papers = [_new_paper(item, source=source, now=now) for item in new_items]
-    _insert(Paper, papers)
-    paper_ids = {paper.bibtex_key: paper.pk for paper in papers}
+    pks = _insert(Paper, papers)
+    paper_ids = {paper["bibtex_key"]: pk for paper, pk in zip(papers, pks, strict=True)}
     if any(pk is None for pk in paper_ids.values()):  # databases without RETURNING
         paper_ids.update(_in_chunks(Paper.objects, "bibtex_key", paper_ids, "bibtex_key", "pk"))
     targets = {item.paper_key for item in update_items + alias_items} - set(paper_ids)
@@ -505,16 +608,20 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
     with_authors = [(paper_ids[i.entry.key], i.entry) for i in new_items if i.entry.authors]
     with_authors += [(paper_ids[i.paper_key], i.entry) for i in update_items if i.fill_authors]
     slug = _slug_cache()
-    author_ids = _author_ids((name for _, entry in with_authors for name in entry.authors), slug)
+    authors = _authors((name for _, entry in with_authors for name in entry.authors), slug)
     authorships = []
+    # The text of each new paper's search document: title, authors, abstract, keywords.
+    texts = {paper_ids[p["bibtex_key"]]: [p["title"], "", p["abstract"], ""] for p in papers}
     for paper_id, entry in with_authors:
-        seen = set()
+        seen = {}
         for name in entry.authors:
-            author_id = author_ids[slug(name)]
+            author_id, stored_name = authors[slug(name)]
             # An author listed twice under one slug keeps the first place.
             if author_id not in seen:
-                seen.add(author_id)
+                seen[author_id] = stored_name
                 authorships.append((paper_id, author_id, len(seen) - 1))
+        if paper_id in texts:
+            texts[paper_id][1] = " ".join(seen.values())
     _insert_links(Authorship, ("paper_id", "author_id", "position"), authorships)
 
     with_keywords = [(paper_ids[i.entry.key], i.entry) for i in new_items if i.entry.keywords]
@@ -528,6 +635,9 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
         if name
     }
     _insert_links(Through, ("paper_id", "keyword_id"), sorted(links))
+    for paper_id, entry in with_keywords:
+        if paper_id in texts:
+            texts[paper_id][3] = " ".join(sorted({name[:100] for name in entry.keywords if name}))
 
     PaperAlias.objects.bulk_create(
         [
@@ -542,9 +652,19 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
     result.aliased = [item.key for item in alias_items]
     result.unchanged = [item.key for item in plan.of_status(UNCHANGED)]
     # New and filled-in papers must be findable: bulk writes bypass Paper.save().
-    written = sorted({paper_ids[key] for key in result.created + result.updated})
-    for chunk in _chunks(written):
-        Paper.objects.filter(pk__in=chunk).update_search_vectors()
+    documents = _search_documents.get()
+    if documents is None:
+        written = {paper_ids[key] for key in result.created + result.updated}
+        search.reindex_ids(sorted(written))
+    else:
+        documents.reindex.update(paper_ids[key] for key in result.updated)
+        documents.add_new(
+            [
+                (pk, paper["venue_id"], paper["year"], texts[pk])
+                for paper in papers
+                for pk in [paper_ids[paper["bibtex_key"]]]
+            ]
+        )
     arrived = result.created + result.aliased
     for chunk in _chunks(arrived):
         resolve_waiting_citations(keys=chunk)

@@ -17,7 +17,7 @@ import json
 import re
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.db.models.expressions import RawSQL
@@ -33,6 +33,8 @@ FTS_TABLE = "papers_paper_fts"
 # bm25 weights for the FTS5 columns title, authors, body (abstract + keywords), summaries.
 FTS_WEIGHTS = "10.0, 5.0, 2.0, 1.0"
 REINDEX_BATCH = 500
+# From this many papers on, PostgreSQL builds their documents with parallel workers.
+PARALLEL_REINDEX = 5000
 # On PostgreSQL at most this many matches are ranked (see _postgres_search).
 RANKED_CANDIDATES = 500
 SNIPPET_SOURCE_CHARS = 3000
@@ -98,10 +100,17 @@ def attach_snippets(papers, text):
 
 def reindex(papers):
     """Rebuild the search document of each paper in the queryset `papers`."""
+    reindex_ids(list(papers.order_by().values_list("pk", flat=True)))
+
+
+def reindex_ids(ids):
+    """Rebuild the search documents of the papers with these primary keys."""
+    if not ids:
+        return
     if connection.vendor == "postgresql":
-        _postgres_reindex(papers)
+        _postgres_reindex(ids)
     else:
-        _sqlite_reindex(papers)
+        _sqlite_reindex(ids)
 
 
 MARKDOWN_NOISE = re.compile(r"\*\*|__|`+|(?:^|(?<=\s))#+\s")
@@ -133,30 +142,87 @@ def _joined_text(queryset, field):
     )
 
 
-def _postgres_reindex(papers):
-    keywords = Paper.keywords.through.objects
-    authors = _joined_text(Authorship.objects, "author__name")
-    vector = (
-        SearchVector("title", weight="A", config=CONFIG)
-        + SearchVector(authors, weight="B", config=CONFIG)
-        + SearchVector(
-            "abstract", _joined_text(keywords, "keyword__name"), weight="C", config=CONFIG
-        )
-        + SearchVector(_joined_text(_public_summaries(), "source"), weight="D", config=CONFIG)
+def _texts_by_paper(queryset, field, order_by=()):
+    """SQL and parameters of (paper_id, text): each paper's `field` values joined by spaces."""
+    grouped = (
+        queryset.order_by()
+        .values("paper_id")
+        .annotate(text=StringAgg(field, " ", order_by=order_by))
+        .values("paper_id", "text")
     )
-    documents = (
-        papers.order_by()
-        .annotate(document=vector)
-        .values_list("pk", "document", "public_summary_count", "venue_id", "year")
+    return grouped.query.sql_with_params()
+
+
+def _vector_sql(title, authors, body, summaries):
+    """The document: SQL of a weighted tsvector from SQL text expressions for its parts."""
+    return " || ".join(
+        f"setweight(to_tsvector(%s::regconfig, {text}), '{weight}')"
+        for text, weight in ((title, "A"), (authors, "B"), (body, "C"), (summaries, "D"))
     )
-    select, params = documents.query.sql_with_params()
+
+
+def new_paper_vectors(texts):
+    """The search documents, as tsvector text, of new papers (which have no summaries yet)
+    given as (title, author names, abstract, keyword names) tuples: the same documents
+    reindex() builds from the database, computed from the text alone, so that any
+    connection can do it. PostgreSQL only."""
+    titles, authors, abstracts, keywords = (list(column) for column in zip(*texts, strict=True))
+    vector = _vector_sql("title", "authors", "abstract || ' ' || keywords", "''")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {SearchDocument._meta.db_table} (paper_id, vector, prior, venue_id, year)"
-            f" {select} ON CONFLICT (paper_id) DO UPDATE SET vector = EXCLUDED.vector,"
-            " prior = EXCLUDED.prior, venue_id = EXCLUDED.venue_id, year = EXCLUDED.year",
-            params,
+            f"SELECT ({vector})::text FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])"
+            " WITH ORDINALITY AS paper(title, authors, abstract, keywords, n) ORDER BY n",
+            [CONFIG] * 4 + [titles, authors, abstracts, keywords],
         )
+        return [vector for (vector,) in cursor.fetchall()]
+
+
+def _postgres_reindex(ids):
+    """One set-based statement for all the papers: each part of the document (authors,
+    keywords, summaries) is aggregated once per part, not looked up paper by paper; for many
+    papers the documents are first computed into a temporary table, which PostgreSQL may
+    build with parallel workers (an INSERT never runs in parallel)."""
+    parts, params = [], []
+    for alias, (sql, part_params) in {
+        "authors": _texts_by_paper(Authorship.objects, "author__name", "position"),
+        "keywords": _texts_by_paper(
+            Paper.keywords.through.objects, "keyword__name", "keyword__name"
+        ),
+        "summaries": _texts_by_paper(_public_summaries(), "source"),
+    }.items():
+        # The outer condition on the grouping column is pushed down into the aggregation.
+        parts.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.paper_id = paper.id")
+        params.extend(part_params)
+    vector = _vector_sql(
+        "COALESCE(paper.title, '')",
+        "COALESCE(authors.text, '')",
+        "COALESCE(paper.abstract, '') || ' ' || COALESCE(keywords.text, '')",
+        "COALESCE(summaries.text, '')",
+    )
+    select = (
+        f"SELECT paper.id, {vector}, paper.public_summary_count, paper.venue_id, paper.year"
+        f" FROM {Paper._meta.db_table} paper {' '.join(parts)}"
+        " WHERE paper.id = ANY(%s::bigint[])"
+    )
+    params = [CONFIG] * 4 + params + [ids]
+    table = SearchDocument._meta.db_table
+    columns = "paper_id, vector, prior, venue_id, year"
+    upsert = (
+        " ON CONFLICT (paper_id) DO UPDATE SET vector = EXCLUDED.vector,"
+        " prior = EXCLUDED.prior, venue_id = EXCLUDED.venue_id, year = EXCLUDED.year"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        if len(ids) < PARALLEL_REINDEX:
+            cursor.execute(f"INSERT INTO {table} ({columns}) {select}{upsert}", params)
+            return
+        # An import may have turned sequential scans off for its lookups; this wants them.
+        cursor.execute("SELECT current_setting('enable_seqscan')")
+        (seqscan,) = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_seqscan = on")
+        cursor.execute(f"CREATE TEMPORARY TABLE search_reindex ON COMMIT DROP AS {select}", params)
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM search_reindex{upsert}")
+        cursor.execute("DROP TABLE search_reindex")
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
 
 
 def _postgres_query(text):
@@ -281,8 +347,7 @@ def _sqlite_snippets(ids, text):
         return {pk: (from_summaries, from_abstract) for pk, from_summaries, from_abstract in cursor}
 
 
-def _sqlite_reindex(papers):
-    ids = list(papers.order_by().values_list("pk", flat=True))
+def _sqlite_reindex(ids):
     for start in range(0, len(ids), REINDEX_BATCH):
         batch = ids[start : start + REINDEX_BATCH]
         documents = Paper.objects.filter(pk__in=batch).prefetch_related(

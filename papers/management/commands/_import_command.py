@@ -10,12 +10,12 @@ import multiprocessing
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from papers.bibtex import EntryError, ParseResult
 from papers.importing import (
     BATCH_SIZE,
     apply_import,
+    batched_import,
     plan_import,
     prefer_index_scans,
     quiet_bibtexparser,
@@ -130,7 +130,7 @@ class ImportCommand(BaseCommand):
         context = multiprocessing.get_context("spawn")  # workers must not share our connection
         with (
             context.Pool(PARSING_PROCESSES, initializer=quiet_worker) as pool,
-            transaction.atomic(),
+            batched_import(),
         ):
             prefer_index_scans()
             for parse_part, parts in splits:
@@ -178,7 +178,7 @@ class ImportCommand(BaseCommand):
             )
         totals = Totals()
         progress = ProgressBar(len(entries), self.stderr) if verbosity and entries else None
-        with transaction.atomic():
+        with batched_import():
             prefer_index_scans()
             self._apply(entries, batch_size, source, totals, progress)
         if progress:
