@@ -23,7 +23,7 @@ BENCH_DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ss_bench"
 )
 # Bump when the generated data changes shape, so an old database is rebuilt.
-DATASET_VERSION = "1"
+DATASET_VERSION = "2"  # 2: with search documents
 
 PAPERS = 100_000
 VENUES = 50
@@ -95,6 +95,7 @@ def generate(rng):
     from django.utils import timezone
 
     from accounts.models import User
+    from papers import search
     from papers.models import Author, Authorship, Keyword, Paper, Venue
     from summaries import rendering
     from summaries.models import Citation, Comment, Summary, Vote, citation_targets, hotness
@@ -282,10 +283,13 @@ def generate(rng):
             for pk, score, created in Summary.objects.values_list("pk", "score", "created")
         ]
         Summary.objects.bulk_update(updated, ["hotness"], batch_size=BATCH)
+        step("scores, counts, reputations and popularity")
+        # Search documents, as the site keeps them: the search page must find something.
+        search.reindex_ids(list(Paper.objects.values_list("pk", flat=True)))
+        step("search documents")
         Venue.objects.create(
             key="bench/dataset", name="Benchmark dataset marker", description=DATASET_VERSION
         )
-        step("scores, counts, reputations and popularity")
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

@@ -15,11 +15,12 @@ Both are kept current by `reindex()`, reached through `Paper.objects...update_se
 
 import json
 import re
+import time
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.db.models import BooleanField, F, Func, OuterRef, Prefetch, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils.html import escape
@@ -234,24 +235,36 @@ def _postgres_search(text, filters):
     # so rank at most RANKED_CANDIDATES matches, preferring papers with summaries, then newer.
     # They are fetched once, here, so that counting and paging the results does not match again.
     query = _postgres_query(text)
-    matching = _filtered(SearchDocument.objects.filter(vector=query), "prior", filters)
-    candidates = matching.order_by("-prior", "-paper_id").values_list("paper_id", flat=True)
-    candidates = candidates[:RANKED_CANDIDATES]
+    matching = _filtered(SearchDocument.objects.all(), "prior", filters)
     # Testing a document against the query means decompressing its vector, which the planner
     # does not count. So choose the plan here: for many matches, walk the documents in static
-    # rank order until enough match; otherwise let the GIN index find them all, then sort.
-    many = _estimated_rows(candidates.query) ** 2 > 10 * RANKED_CANDIDATES * _table_rows()
-    avoided = ("enable_seqscan", "enable_bitmapscan" if many else "enable_indexscan")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("; ".join(f"SET LOCAL {setting} = off" for setting in avoided))
-        candidates = list(candidates)
-        # Back to normal, in case this runs inside a longer transaction.
-        cursor.execute("; ".join(f"SET LOCAL {setting} TO DEFAULT" for setting in avoided))
+    # rank order until enough match (the match written so that the GIN index cannot serve
+    # it); otherwise let the GIN index find them all, then sort (the order written so that the
+    # static-rank index cannot serve it).
+    estimate = _estimated_rows(matching.filter(vector=query).values("paper_id").query)
+    if estimate**2 > 10 * RANKED_CANDIDATES * _table_rows():
+        matching = matching.filter(Matches(F("vector"), query))
+        order = ("-prior", "-paper_id")
+    else:
+        matching = matching.filter(vector=query)
+        order = ((F("prior") + 0).desc(), (F("paper_id") + 0).desc())
+    candidates = list(
+        matching.order_by(*order).values_list("paper_id", flat=True)[:RANKED_CANDIDATES]
+    )
     return (
         Paper.objects.filter(pk__in=candidates)
         .annotate(rank=SearchRank(F("search_document__vector"), query))
         .order_by("-rank", "-public_summary_count", "-pk")
     )
+
+
+class Matches(Func):
+    """``(vector @@ query) IS TRUE``: the same test as ``vector @@ query``, but one that no
+    index can answer, so the rows are read in the order asked for and tested one by one."""
+
+    template = "(%(expressions)s) IS TRUE"
+    arg_joiner = " @@ "
+    output_field = BooleanField()
 
 
 def _estimated_rows(query):
@@ -267,13 +280,21 @@ def _estimated_rows(query):
     return plan[0]["Plan"]["Plan Rows"]
 
 
+_table_rows_read = {"at": -float("inf"), "rows": 1.0}
+TABLE_ROWS_TTL = 300  # seconds: the estimate changes slowly, with autovacuum
+
+
 def _table_rows():
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = %s::regclass",
-            [SearchDocument._meta.db_table],
-        )
-        return cursor.fetchone()[0]
+    """The planner's idea of how many documents there are, read at most every few minutes."""
+    now = time.monotonic()
+    if now - _table_rows_read["at"] > TABLE_ROWS_TTL:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = %s::regclass",
+                [SearchDocument._meta.db_table],
+            )
+            _table_rows_read.update(at=now, rows=cursor.fetchone()[0])
+    return _table_rows_read["rows"]
 
 
 def _postgres_snippets(ids, text):
@@ -390,5 +411,6 @@ def paper_named_by(text):
             )
         if kind == "doi":
             return Paper.objects.filter(doi=value.lower()).first()
-        text = value
-    return Paper.objects.find(text)
+        return Paper.objects.find(value)
+    # Plain words: not worth two queries for a key that no one would pick.
+    return None
