@@ -112,7 +112,7 @@ def import_parsed(parsed, source):
     )
 
     totals = {"created": 0, "aliased": 0}
-    with batched_import():
+    with batched_import(expected=len(parsed.entries)):
         prefer_index_scans()
         for start in range(0, len(parsed.entries), BATCH_SIZE):
             batch = ParseResult(entries=parsed.entries[start : start + BATCH_SIZE])

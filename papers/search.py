@@ -216,14 +216,18 @@ def _postgres_reindex(ids):
         if len(ids) < PARALLEL_REINDEX:
             cursor.execute(f"INSERT INTO {table} ({columns}) {select}{upsert}", params)
             return
-        # An import may have turned sequential scans off for its lookups; this wants them.
-        cursor.execute("SELECT current_setting('enable_seqscan')")
-        (seqscan,) = cursor.fetchone()
-        cursor.execute("SET LOCAL enable_seqscan = on")
+        # An import may have turned sequential scans and parallel workers off for its
+        # lookups (importing.prefer_index_scans); this wants them.
+        settings = ("enable_seqscan", "max_parallel_workers_per_gather")
+        cursor.execute("SELECT current_setting(%s), current_setting(%s)", settings)
+        before = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather TO DEFAULT")
         cursor.execute(f"CREATE TEMPORARY TABLE search_reindex ON COMMIT DROP AS {select}", params)
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM search_reindex{upsert}")
         cursor.execute("DROP TABLE search_reindex")
-        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
+        for name, value in zip(settings, before, strict=True):
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def _postgres_query(text):

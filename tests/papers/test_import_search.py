@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection, transaction
 
-from papers import search
+from papers import importing, search
 from papers.bibtex import ParseResult, parse_bibtex
 from papers.importing import COPY_THRESHOLD, apply_import, batched_import, plan_import
 from papers.models import Paper, SearchDocument
@@ -37,12 +37,14 @@ def _entries(count, start=0):
     )
 
 
-def _import_in_batches(text, batch_size):
+def _import_in_batches(text, batch_size, during=None):
     entries = parse_bibtex(text).entries
-    with batched_import():
+    with batched_import(expected=len(entries)):
         for start in range(0, len(entries), batch_size):
             batch = ParseResult(entries=entries[start : start + batch_size])
             apply_import(plan_import(batch), source="BibTeX import")
+        if during:
+            during()
 
 
 def test_a_batched_import_makes_every_paper_findable(db):
@@ -81,3 +83,82 @@ def test_a_failed_batched_import_leaves_no_papers_and_no_documents(db):
     assert not Paper.objects.exists()
     assert not SearchDocument.objects.exists()
     assert search.search("giraffe").count() == 0
+
+
+def _schema():
+    """The foreign keys and GIN indexes of the paper tables, as PostgreSQL defines them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated"
+            " FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text LIKE 'papers_%'"
+            " UNION ALL SELECT indrelid::regclass::text, indexrelid::regclass::text,"
+            " pg_get_indexdef(indexrelid), indisvalid FROM pg_index"
+            " WHERE indrelid::regclass::text LIKE 'papers_%' ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL DDL of a first load"
+)
+
+
+@postgresql_only
+def test_a_first_load_checks_foreign_keys_once_and_puts_everything_back(db, monkeypatch):
+    monkeypatch.setattr(importing, "BULK_LOAD_MIN", 100)
+    before = _schema()
+    seen_during = []
+    _import_in_batches(
+        _entries(COPY_THRESHOLD + 40), COPY_THRESHOLD, during=lambda: seen_during.append(_schema())
+    )
+    # While the rows went in, the foreign keys of papers, authorships and keyword links and the
+    # full-text index were gone; afterwards they are back exactly as they were, and valid.
+    dropped = set(before) - set(seen_during[0])
+    assert {row[0] for row in dropped} == {
+        "papers_paper",
+        "papers_authorship",
+        "papers_paper_keywords",
+        "papers_searchdocument",
+    }
+    assert any("USING gin" in row[2] for row in dropped)
+    assert _schema() == before
+    assert Paper.objects.count() == COPY_THRESHOLD + 40
+    assert search.search("giraffe").count() > 0
+    assert search.search("Müller crossings3").count() > 0
+
+
+@postgresql_only
+def test_an_import_into_a_site_with_papers_leaves_its_constraints_alone(db, monkeypatch):
+    monkeypatch.setattr(importing, "BULK_LOAD_MIN", 100)
+    make_paper("conf/x/Here20", title="A paper that was here first")
+    before = _schema()
+    seen_during = []
+    _import_in_batches(
+        _entries(COPY_THRESHOLD + 40), COPY_THRESHOLD, during=lambda: seen_during.append(_schema())
+    )
+    assert seen_during == [before]
+
+
+@postgresql_only
+def test_a_small_import_into_an_empty_site_leaves_its_constraints_alone(db):
+    before = _schema()
+    seen_during = []
+    _import_in_batches(
+        _entries(COPY_THRESHOLD + 40), COPY_THRESHOLD, during=lambda: seen_during.append(_schema())
+    )
+    assert seen_during == [before]
+
+
+@postgresql_only
+def test_a_failed_first_load_restores_constraints_and_leaves_nothing(db, monkeypatch):
+    monkeypatch.setattr(importing, "BULK_LOAD_MIN", 100)
+    before = _schema()
+    entries = parse_bibtex(_entries(COPY_THRESHOLD + 20)).entries
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with batched_import(expected=len(entries)):
+            apply_import(plan_import(ParseResult(entries=entries)), source="BibTeX import")
+            assert _schema() != before
+            raise RuntimeError("the disk is full")
+    assert _schema() == before
+    assert not Paper.objects.exists()
+    assert not SearchDocument.objects.exists()

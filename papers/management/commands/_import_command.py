@@ -20,7 +20,7 @@ from papers.importing import (
     prefer_index_scans,
     quiet_bibtexparser,
 )
-from papers.parallel_parse import parse_in_parts, quiet_worker
+from papers.parallel_parse import PART_ENTRIES, parse_in_parts, quiet_worker
 
 PARSING_PROCESSES = 2
 
@@ -130,7 +130,7 @@ class ImportCommand(BaseCommand):
         context = multiprocessing.get_context("spawn")  # workers must not share our connection
         with (
             context.Pool(PARSING_PROCESSES, initializer=quiet_worker) as pool,
-            batched_import(),
+            batched_import(expected=parts_total * PART_ENTRIES),
         ):
             prefer_index_scans()
             for parse_part, parts in splits:
@@ -178,7 +178,7 @@ class ImportCommand(BaseCommand):
             )
         totals = Totals()
         progress = ProgressBar(len(entries), self.stderr) if verbosity and entries else None
-        with batched_import():
+        with batched_import(expected=len(entries)):
             prefer_index_scans()
             self._apply(entries, batch_size, source, totals, progress)
         if progress:
