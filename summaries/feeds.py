@@ -3,6 +3,8 @@ keyword. Each entry carries the whole rendered summary under a line naming the p
 BibTeX key, arXiv id). Anonymous summaries are bylined "Anonymous" and stay out of their
 writer's feed, so no feed ties them to a person."""
 
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
@@ -27,6 +29,30 @@ def absolute_links(html):
     """Stored HTML links to site paths ("/paper/..."); feed readers need full URLs."""
     site = settings.SITE_URL
     return html.replace('href="/', f'href="{site}/').replace('src="/', f'src="{site}/')
+
+
+_KATEX_HTML = re.compile(r'<span class="katex-html" aria-hidden="true">')
+_SPAN_TAG = re.compile(r"<span\b|</span>")
+
+
+def mathml_only(html):
+    """KaTeX writes every formula twice: as HTML that its stylesheet lays out, and as MathML
+    for screen readers. Feed readers have no stylesheet, so they would show the formula twice,
+    once garbled; keep the MathML, which they display (and which is a third of the bytes).
+    Only KaTeX writes that class: the sanitizer drops classes outside its allow-list."""
+    kept, position = [], 0
+    while match := _KATEX_HTML.search(html, position):
+        kept.append(html[position : match.start()])
+        depth, end = 1, match.end()
+        while depth:
+            tag = _SPAN_TAG.search(html, end)
+            if tag is None:  # unbalanced: not KaTeX's, keep the rest as it is
+                return html
+            depth += 1 if tag.group() == "<span" else -1
+            end = tag.end()
+        position = end
+    kept.append(html[position:])
+    return "".join(kept)
 
 
 class SummaryAtomFeed(Atom1Feed):
@@ -74,7 +100,7 @@ class SummaryFeed(Feed):
             paper.bibtex_key,
             arxiv,
         )
-        return header + absolute_links(summary.html)
+        return header + absolute_links(mathml_only(summary.html))
 
     def item_author_name(self, summary):
         return summary.byline

@@ -170,3 +170,25 @@ def test_feed_query_count_is_constant(client, venue, count, django_assert_max_nu
         assert len(rss_items(client.get("/feeds/rss/latest/"))) == count
     with django_assert_max_num_queries(6):
         assert len(atom_entries(client.get("/feeds/atom/venue/conf/nips/"))) == count
+
+
+def test_formulas_reach_feed_readers_once_as_mathml(client, paper, author):
+    make_summary(paper, author, "Inline $x^2$, a display $$\\frac{a}{b}$$ and <span>text</span>.")
+    for text in (
+        rss_items(client.get("/feeds/rss/latest/"))[0]["description"],
+        atom_entries(client.get("/feeds/atom/latest/"))[0]["content"],
+    ):
+        # Without KaTeX's stylesheet its HTML layout would show each formula a second time.
+        assert "katex-html" not in text
+        assert text.count("<math") == 2
+        assert "<mfrac><mi>a</mi><mi>b</mi></mfrac>" in text
+        assert text.count("<span") == text.count("</span>")
+        assert "text" in text and text.rstrip().endswith("</p>")
+
+
+def test_mathml_only_leaves_html_it_cannot_match_as_it_is():
+    from summaries.feeds import mathml_only
+
+    unbalanced = '<p><span class="katex-html" aria-hidden="true"><span>x</span></p>'
+    assert mathml_only(unbalanced) == unbalanced
+    assert mathml_only("<p>No formulas.</p>") == "<p>No formulas.</p>"
