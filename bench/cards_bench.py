@@ -5,10 +5,13 @@ HTML comes from the real pipeline, with math and citations), signs a reader in t
 Django's test client and times the home page with 30 cards: process CPU time per request
 after a warm-up, so the figure is the server's work, not the machine's load.
 
-    .venv/bin/python bench/cards_bench.py [--cache] [--runs 300] [--path /] [--profile]
+    .venv/bin/python bench/cards_bench.py [--cache [--after-write]] [--runs 300] [--path /]
+        [--profile]
 
---cache turns on the page cache's shared cache (PAGE_CACHE=1, a per-process cache here),
-which is what enables the card fragments; without it every card is rendered.
+--cache turns on the page cache's shared cache (PAGE_CACHE=1: a per-process cache here, or
+Redis with REDIS_URL), which is what enables the card fragments; without it every card is
+rendered. --after-write bumps the content version before each request, so every fragment is
+rendered and stored again, as on the first request after a write.
 """
 
 import argparse
@@ -153,10 +156,11 @@ def build():
     print(f"built {DATABASE}: {len(papers)} papers, {len(summaries)} summaries")
 
 
-def measure(path, runs, profile):
+def measure(path, runs, profile, after_write):
     from django.test import Client
 
     from accounts.models import User
+    from shortscience.pagecache import content_changed
 
     client = Client()
     client.force_login(User.objects.get(username="reader"))
@@ -179,6 +183,8 @@ def measure(path, runs, profile):
         return
     cpu, wall = [], []
     for _ in range(runs):
+        if after_write:
+            content_changed()  # as after any write: every cached fragment is stale
         started_cpu, started_wall = time.process_time(), time.perf_counter()
         client.get(path)
         cpu.append((time.process_time() - started_cpu) * 1000)
@@ -198,11 +204,14 @@ def main():
     parser.add_argument("--path", default="/")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--after-write", action="store_true", help="time first renders after a write"
+    )
     args = parser.parse_args()
     configure(args.cache)
     if args.rebuild or not DATABASE.exists():
         build()
-    measure(args.path, args.runs, args.profile)
+    measure(args.path, args.runs, args.profile, args.after_write)
 
 
 if __name__ == "__main__":
