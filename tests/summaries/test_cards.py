@@ -321,13 +321,14 @@ def test_a_hide_outside_a_request_shows_too(client, cast, author, moderator, pag
     assert "Hidden by a moderator: Quietly" in article
 
 
-def test_a_venue_renamed_in_the_admin_shows_at_once(rita, venue, superuser):
-    _as(rita, superuser).post(
-        f"/admin/papers/venue/{venue.pk}/change/",
-        {"key": venue.key, "name": venue.name, "short_name": "NIPS-renamed", "url": ""},
+def test_an_author_renamed_in_the_admin_shows_at_once(rita, superuser):
+    author = Author.objects.get(slug="shaoqing-ren")
+    response = _as(rita, superuser).post(
+        f"/admin/papers/author/{author.pk}/change/",
+        {"name": "Shaoqing Renamed", "slug": author.slug},
     )
-    assert Venue.objects.get(pk=venue.pk).short_name == "NIPS-renamed"
-    assert ">NIPS-renamed</a>" in rita.get("/").content.decode()
+    assert response.status_code == 302
+    assert ">Shaoqing Renamed</a>" in rita.get("/").content.decode()
 
 
 @pytest.mark.parametrize("what", ["paper", "author", "venue", "writer", "keyword"])
