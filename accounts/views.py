@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from shortscience import ratelimit
+from summaries.cards import summary_cards
 from summaries.models import Summary
 from summaries.pagination import paginate
 
@@ -35,14 +36,16 @@ def profile(request, username):
         summaries = summaries.filter(deleted_at__isnull=True)
     else:
         summaries = summaries.public().filter(is_anonymous=False)
-    page = paginate(
-        request,
-        summaries.for_listing().with_vote_of(request.user).order_by("-created", "-pk"),
-    )
+    page = paginate(request, summaries.with_vote_of(request.user).order_by("-created", "-pk"))
     return render(
         request,
         "accounts/profile.html",
-        {"person": person, "page": page, "is_own_profile": request.user == person},
+        {
+            "person": person,
+            "page": page,
+            "cards": summary_cards(request, page.object_list),
+            "is_own_profile": request.user == person,
+        },
     )
 
 

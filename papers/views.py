@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
+from summaries.cards import paper_cards, summary_cards
 from summaries.models import Citation, Comment, Summary
 from summaries.pagination import paginate
 
@@ -110,6 +111,7 @@ def paper_detail(request, key):
             "json_ld": sharing.scholarly_article(paper, public, card),
             "bibtex": paper_bibtex(paper),
             "summaries": summaries,
+            "cards": summary_cards(request, summaries, heading=None, comments=True),
             "own_summary": own_summary,
             "cites": list(cites),
             "missing_citations": list(missing_citations),
@@ -159,25 +161,31 @@ def venue_detail(request, key, year=None):
     summaries = Summary.objects.public().filter(paper__venue=venue)
     if year is not None:
         summaries = summaries.filter(paper__year=year)
-    page = paginate(request, summaries.for_listing().with_vote_of(request.user).best_first())
+    page = paginate(request, summaries.with_vote_of(request.user).best_first())
     return render(
         request,
         "papers/venue_detail.html",
-        {"venue": venue, "years": years, "year": year, "page": page},
+        {
+            "venue": venue,
+            "years": years,
+            "year": year,
+            "page": page,
+            "cards": summary_cards(request, page.object_list),
+        },
     )
 
 
 @require_GET
 def year_detail(request, year):
     summaries = (
-        Summary.objects.public()
-        .filter(paper__year=year)
-        .for_listing()
-        .with_vote_of(request.user)
-        .best_first()
+        Summary.objects.public().filter(paper__year=year).with_vote_of(request.user).best_first()
     )
     page = paginate(request, summaries)
-    return render(request, "papers/year_detail.html", {"year": year, "page": page})
+    return render(
+        request,
+        "papers/year_detail.html",
+        {"year": year, "page": page, "cards": summary_cards(request, page.object_list)},
+    )
 
 
 @require_GET
@@ -186,15 +194,18 @@ def search_page(request):
     form = SearchForm(request.GET or None)
     query = ""
     page = None
+    cards = []
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
     if query:
         paper = search.paper_named_by(query)
         if paper:
             return redirect(paper)
-        results = search.search(query, **form.search_arguments()).for_listing()
+        # Authors and keywords are read only for headers that are not in the fragment cache.
+        results = search.search(query, **form.search_arguments()).select_related("venue")
         page = paginate(request, results)
         page.object_list = search.attach_snippets(page.object_list, query)
+        cards = paper_cards(request, page.object_list)
     filters = request.GET.copy()
     filters.pop("page", None)
     return render(
@@ -204,6 +215,7 @@ def search_page(request):
             "form": form,
             "query": query,
             "page": page,
+            "cards": cards,
             "query_string": filters.urlencode(),
             "result_cap": search.result_cap(),
         },
@@ -215,19 +227,27 @@ def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
     papers = (
         Paper.objects.filter(authorships__author=author)
-        .for_listing()
+        .select_related("venue")
         .order_by(F("year").desc(nulls_last=True), "title")
     )
     page = paginate(request, papers, per_page=50)
-    return render(request, "papers/author_detail.html", {"author": author, "page": page})
+    return render(
+        request,
+        "papers/author_detail.html",
+        {"author": author, "page": page, "cards": paper_cards(request, page.object_list)},
+    )
 
 
 @require_GET
 def keyword_detail(request, name):
     keyword = get_object_or_404(Keyword, name=name)
     summaries = Summary.objects.public().filter(paper__keywords=keyword)
-    page = paginate(request, summaries.for_listing().best_first())
-    return render(request, "papers/keyword_detail.html", {"keyword": keyword, "page": page})
+    page = paginate(request, summaries.best_first())
+    return render(
+        request,
+        "papers/keyword_detail.html",
+        {"keyword": keyword, "page": page, "cards": summary_cards(request, page.object_list)},
+    )
 
 
 def _skeleton_entry(key):

@@ -8,7 +8,9 @@ cookie, responses that set no cookie and embed no CSRF token.
 
 It needs a cache that all server processes share (Redis via REDIS_URL): with a per-process
 cache, one worker could not tell the others that content changed. So it is on when REDIS_URL
-is set, or when PAGE_CACHE=1 says the deployment is a single process.
+is set, or when PAGE_CACHE=1 says the deployment is a single process. Signed-in readers get
+rendered pages, whose summary cards keep their shared parts under the same version
+(summaries.cards).
 
 Pages are kept gzip-compressed (a cached home page shrinks from about 330 KB to a tenth) and
 sent that way to every client that accepts gzip, which is every browser and feed reader; the
@@ -21,6 +23,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
@@ -50,6 +53,26 @@ def content_changed():
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def request_content_version(request):
+    """The content version as it was when this request began, before the view read anything:
+    what is cached under it was then no newer than the data. The middleware notes it."""
+    version = getattr(request, "content_version", None)
+    if version is None:
+        version = request.content_version = content_version()
+    return version
+
+
+def content_changed_after_commit(sender, **kwargs):
+    """Receiver for saves and deletes of what pages show: a change made outside a request (a
+    shell, a script, a command) ends cached pages and card fragments too, once committed."""
+    if not settings.PAGE_CACHE_SECONDS or kwargs.get("action", "post_").startswith("pre_"):
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields and set(update_fields) <= {"last_login"}:
+        return  # logging in changes nothing a page shows
+    transaction.on_commit(content_changed, using=kwargs.get("using"))
 
 
 def _key(request, version):
@@ -126,9 +149,10 @@ def page_cache(get_response):
             if response.status_code < 400:
                 content_changed()
             return response
+        version = request_content_version(request)
         if not _is_anonymous_request(request):
             return get_response(request)
-        key = _key(request, content_version())
+        key = _key(request, version)
         cached = cache.get(key)
         if cached is not None:
             return _response(request, cached, "hit")

@@ -17,6 +17,7 @@ from shortscience import ratelimit
 from summaries.pagination import paginate
 
 from . import moderation
+from .cards import summary_cards
 from .commenting import delete_comment, post_comment
 from .diffing import diff_texts
 from .forms import CommentForm, ReportForm, SummaryForm
@@ -45,9 +46,7 @@ def home(request):
     if tab not in HOME_TABS:
         tab = "recent"
     ordering = HOME_TABS[tab][2]
-    summaries = getattr(Summary.objects.public().for_listing(), ordering)().with_vote_of(
-        request.user
-    )
+    summaries = getattr(Summary.objects.public(), ordering)().with_vote_of(request.user)
     page = paginate(request, summaries)
     return render(
         request,
@@ -56,6 +55,7 @@ def home(request):
             "tab": tab,
             "tabs": [(key, label, hint) for key, (label, hint, _) in HOME_TABS.items()],
             "page": page,
+            "cards": summary_cards(request, page.object_list),
             "public_count": page.paginator.count,
         },
     )
@@ -386,7 +386,10 @@ def shared(request, token):
     )
     paper = Paper.objects.for_listing().get(pk=summary.paper_id)
     summary.paper = paper
-    response = render(request, "summaries/shared.html", {"summary": summary, "paper": paper})
+    [card] = summary_cards(request, [summary], heading="h1")
+    response = render(
+        request, "summaries/shared.html", {"summary": summary, "paper": paper, "card": card}
+    )
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from papers.bibtex import parse_bibtex
 from papers.models import Paper, PaperAlias
+from shortscience.pagecache import content_version
 from tests import corpora
 
 from .dblp_samples import ARXIV_OLD_STYLE_RECORD, ARXIV_RECORD, SCHMIDHUBER, VASWANI_NIPS
@@ -176,3 +177,9 @@ def test_a_large_arxiv_snapshot_is_parsed_in_parts(db, tmp_path, small_parts):
     out, err = run("import_arxiv", path)
     assert "12 created" in out and "3/3 parts" in err
     assert Paper.objects.get(bibtex_key="journals/corr/1611.00011").title == "Record 11"
+
+
+def test_import_bibtex_ends_cached_pages(db, bib):
+    before = content_version()
+    run("import_bibtex", bib(VASWANI_NIPS))
+    assert content_version() > before
