@@ -82,11 +82,13 @@ def pages():
 ACCEPT_ENCODING = "gzip, deflate, br"
 
 
-def wrk(url, *, duration, connections):
+def wrk(url, *, duration, connections, cookie=""):
     result = subprocess.run(
         [
             *("wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"),
-            *("-H", f"Accept-Encoding: {ACCEPT_ENCODING}", url),
+            *("-H", f"Accept-Encoding: {ACCEPT_ENCODING}"),
+            *(("-H", f"Cookie: {cookie}") if cookie else ()),
+            url,
         ],
         capture_output=True,
         text=True,
@@ -188,7 +190,7 @@ def table(rows, query_counts):
     return lines
 
 
-def report(runs, *, duration, connections, workers, query_counts):
+def report(runs, *, duration, connections, workers):
     lines = [
         START,
         f"### Pages ({datetime.date.today().isoformat()})",
@@ -200,21 +202,47 @@ def report(runs, *, duration, connections, workers, query_counts):
         f"WhiteNoise), on loopback; load: wrk, 2 threads, {connections} connections, "
         f"{duration} s per page after a warm-up, sending `Accept-Encoding: {ACCEPT_ENCODING}` "
         "as browsers do. KB sent: per response, headers included. SQL queries: what one "
-        "uncached render runs.",
+        "render without the shared cache runs (signed in: with the session and the reader's "
+        "votes).",
     ]
-    for title, rows in runs:
-        lines += ["", f"#### {title}", "", *table(rows, query_counts)]
+    for title, rows, counts in runs:
+        lines += ["", f"#### {title}", "", *table(rows, counts)]
     lines += ["", END]
     return "\n".join(lines)
 
 
-def count_queries(urls):
+def signed_in_cookie():
+    """A session of a reader who votes (as a browser would send it, with its CSRF cookie)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils.crypto import get_random_string
+
+    from accounts.models import User
+
+    reader = User.objects.filter(username__startswith="reader").order_by("pk").first()
+    session = SessionStore()
+    session[SESSION_KEY] = str(reader.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = reader.get_session_auth_hash()
+    session.create()
+    csrf = get_random_string(32)
+    return (
+        f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}",
+        reader.username,
+    )
+
+
+def count_queries(urls, cookie=""):
     """SQL queries each page runs, measured in-process on the same data."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1")
+    for pair in filter(None, cookie.split("; ")):
+        name, value = pair.split("=", 1)
+        client.cookies[name] = value
     counts = {}
     for _, url in urls:
         client.get(url)
@@ -236,14 +264,20 @@ def write_doc(section, *, doc=DOC, start=START, end=END, title="# Benchmarks"):
     doc.write_text(text)
 
 
-def measure(urls, args, *, page_cache, query_counts):
+def measure(urls, args, *, page_cache, query_counts, cookie=""):
     server = start_server(args.workers, page_cache=page_cache)
     rows = []
     try:
+        if cookie:  # the pages measured must be the signed-in reader's
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{PORT}/", headers={"Cookie": cookie, "Host": "127.0.0.1"}
+            )
+            if b"Log out" not in urllib.request.urlopen(request, timeout=30).read():
+                raise SystemExit("the benchmark session is not signed in")
         for label, url in urls:
             full = f"http://127.0.0.1:{PORT}{url}"
-            wrk(full, duration=2, connections=args.connections)  # warm-up
-            result = wrk(full, duration=args.duration, connections=args.connections)
+            wrk(full, duration=2, connections=args.connections, cookie=cookie)  # warm-up
+            result = wrk(full, duration=args.duration, connections=args.connections, cookie=cookie)
             rows.append((label, url, result))
             print(
                 f"{label:28} {result['rps']:8.0f} req/s  p50 {result['p50']:6.1f} ms  "
@@ -274,23 +308,29 @@ def main():
     )
     dataset.main([])
     urls = pages()
-    query_counts = count_queries(urls)
+    cookie, reader = signed_in_cookie()
+    anonymous_counts, signed_in_counts = count_queries(urls), count_queries(urls, cookie)
     runs = [
-        ("Anonymous readers: page cache on (production with REDIS_URL)", True),
-        ("Signed-in readers, or no shared cache: every page rendered", False),
+        ("Anonymous readers: page cache on (production with REDIS_URL)", True, ""),
+        (
+            f"Signed-in readers ({reader}): pages rendered, summary cards from cached "
+            "fragments (production with REDIS_URL)",
+            True,
+            cookie,
+        ),
+        ("No shared cache (no REDIS_URL): every page rendered in full", False, ""),
     ]
     results = []
-    for title, page_cache in runs:
+    for title, page_cache, run_cookie in runs:
         print(f"== {title}", flush=True)
-        results.append(
-            (title, measure(urls, args, page_cache=page_cache, query_counts=query_counts))
-        )
+        counts = signed_in_counts if run_cookie else anonymous_counts
+        rows = measure(urls, args, page_cache=page_cache, query_counts=counts, cookie=run_cookie)
+        results.append((title, rows, counts))
     section = report(
         results,
         duration=args.duration,
         connections=args.connections,
         workers=args.workers,
-        query_counts=query_counts,
     )
     if not args.no_write:
         write_doc(section)

@@ -146,8 +146,12 @@ if REDIS_URL:
             "KEY_PREFIX": "shortscience",
         }
     }
+    # Sessions read from Redis, written through to the database, which stays their record:
+    # a signed-in request is spared a query.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]

@@ -15,15 +15,15 @@ from summaries.models import Revision, Summary, Vote
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _settings_with(env):
+def _settings_with(env, show="s.DEBUG, s.DATABASES['default']['ENGINE']"):
     """Import the settings in a fresh interpreter with exactly this environment."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "PAGE_CACHE"))
+    }
     return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import shortscience.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])",
-        ],
+        [sys.executable, "-c", f"import shortscience.settings as s; print({show})"],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
@@ -48,6 +48,21 @@ def test_debug_is_off_unless_asked_for_and_sqlite_is_the_default():
 def test_database_url_selects_postgresql():
     result = _settings_with({"DJANGO_SECRET_KEY": "x", "DATABASE_URL": "postgres://u@db:5432/ss"})
     assert result.stdout.split() == ["False", "django.db.backends.postgresql"]
+
+
+def test_redis_url_shares_the_cache_and_page_cache_and_keeps_sessions_in_the_database_too():
+    show = "s.CACHES['default']['BACKEND'], s.PAGE_CACHE_SECONDS > 0, s.SESSION_ENGINE"
+    with_redis = {"DJANGO_SECRET_KEY": "x", "REDIS_URL": "redis://cache:6379/0"}
+    assert _settings_with(with_redis, show).stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "True",
+        "django.contrib.sessions.backends.cached_db",
+    ]
+    assert _settings_with({"DJANGO_SECRET_KEY": "x"}, show).stdout.split() == [
+        "django.core.cache.backends.locmem.LocMemCache",
+        "False",
+        "django.contrib.sessions.backends.db",
+    ]
 
 
 def test_nonsense_boolean_is_refused_with_a_clear_message():
