@@ -242,7 +242,7 @@ def author_detail(request, slug):
 def keyword_detail(request, name):
     keyword = get_object_or_404(Keyword, name=name)
     summaries = Summary.objects.public().filter(paper__keywords=keyword)
-    page = paginate(request, summaries.best_first())
+    page = paginate(request, summaries.with_vote_of(request.user).best_first())
     return render(
         request,
         "papers/keyword_detail.html",

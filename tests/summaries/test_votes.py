@@ -201,3 +201,21 @@ def test_list_pages_show_the_readers_votes_in_constant_queries(
     assert home.count('aria-pressed="true"') == count
     with django_assert_max_num_queries(12):
         assert client.get(paper.get_absolute_url()).status_code == 200
+
+
+def test_every_list_page_shows_the_readers_own_vote(client, venue, author, stranger):
+    paper = make_paper("conf/nips/Voted20", venue=venue, title="A paper voted on", year=2020)
+    paper.set_keywords(["cs.LG"])
+    summary = make_summary(paper, author, "Worth reading.")
+    Vote.objects.create(summary=summary, user=stranger, value=-1)
+    client.force_login(stranger)
+    for url in (
+        "/",
+        f"/venue/{venue.key}/",
+        f"/venue/{venue.key}/2020/",
+        "/year/2020/",
+        "/keyword/cs.LG/",
+        author.get_absolute_url(),
+    ):
+        page = client.get(url).content.decode()
+        assert 'data-direction="-1" aria-pressed="true"' in page, url
