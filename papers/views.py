@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
-from summaries.cards import paper_cards, summary_cards
+from summaries.cards import paper_cards, shared_fragment, summary_cards
 from summaries.models import Citation, Comment, Summary
 from summaries.pagination import paginate
 
@@ -78,11 +78,35 @@ def paper_detail(request, key):
         .best_first()
     )
     own_summary = next((s for s in summaries if s.author_id == request.user.pk), None)
+    public = [summary for summary in summaries if summary.is_public]
+    card = sharing.social_card(paper, public)
+    return render(
+        request,
+        "papers/paper_detail.html",
+        {
+            "paper": paper,
+            "card": card,
+            "json_ld": sharing.scholarly_article(paper, public, card),
+            "bibtex": paper_bibtex(paper),
+            "summaries": summaries,
+            "cards": summary_cards(request, summaries, heading=None, comments=True),
+            "own_summary": own_summary,
+            "related": shared_fragment(
+                request, "papers/related.html", lambda: _related(paper), "related", paper.pk
+            ),
+        },
+    )
+
+
+def _related(paper):
+    """The papers this one's summaries cite (and the keys not here yet), and the summaries of
+    other papers that cite it."""
     public_summaries = Summary.objects.public().filter(paper=paper)
     cites = (
-        Paper.objects.for_listing()
-        .filter(citations__summary__in=public_summaries)
+        Paper.objects.filter(citations__summary__in=public_summaries)
         .exclude(pk=paper.pk)
+        .only("bibtex_key", "title", "year")
+        .prefetch_related(Paper.objects.listing_prefetches()[0])  # authors, for the label
         .distinct()
         .order_by("-year", "title")
     )
@@ -97,27 +121,15 @@ def paper_detail(request, key):
         .filter(citations__paper=paper)
         .exclude(paper=paper)
         .select_related("author", "paper")
+        .defer("html", "source", "paper__abstract", "paper__bibtex")
         .distinct()
         .order_by("-score", "-created")
     )
-    public = [summary for summary in summaries if summary.is_public]
-    card = sharing.social_card(paper, public)
-    return render(
-        request,
-        "papers/paper_detail.html",
-        {
-            "paper": paper,
-            "card": card,
-            "json_ld": sharing.scholarly_article(paper, public, card),
-            "bibtex": paper_bibtex(paper),
-            "summaries": summaries,
-            "cards": summary_cards(request, summaries, heading=None, comments=True),
-            "own_summary": own_summary,
-            "cites": list(cites),
-            "missing_citations": list(missing_citations),
-            "cited_by": list(cited_by),
-        },
-    )
+    return {
+        "cites": list(cites),
+        "missing_citations": list(missing_citations),
+        "cited_by": list(cited_by),
+    }
 
 
 @require_GET

@@ -102,6 +102,19 @@ def paper_cards(request, papers, *, heading="h2"):
     return [Card(paper=paper, header=mark_safe(found[key])) for key, paper in papers]
 
 
+def shared_fragment(request, template_name, context, *key):
+    """Another part of a page that is the same for every reader (the paper page's related
+    papers): `template_name` rendered with `context()`, which is called, and its queries run,
+    only when the fragment is not in the cache. `key` names what it shows."""
+    fragments = _Fragments(request)
+    name = fragments.key(_digest(get_template(template_name).template.source), *key)
+    found = fragments.get_many([name])
+    if name not in found:
+        found[name] = str(get_template(template_name).render(context()))
+        fragments.set_many(found)
+    return mark_safe(found[name])
+
+
 class _Fragments:
     """The shared fragments of one page, in the cache when it is one all processes share."""
 

@@ -409,3 +409,46 @@ def test_footer_urls_are_what_reverse_makes(key):
     )
     assert cards._url_maker("papers:write", "PAPER-KEY")(key) == reverse("papers:write", args=[key])
     assert cards._url_maker("summaries:vote", 987654321)(42) == reverse("summaries:vote", args=[42])
+
+
+@pytest.fixture
+def citing(cast, author, stranger, venue):
+    """The RPN paper's summary cites a paper that is here and a key that is not; a summary of
+    another paper cites the RPN paper."""
+    cited = make_paper("conf/cvpr/GirshickDDM14", venue=venue, title="Rich feature hierarchies")
+    cast["signed"].source = "Builds on \\cite{conf/cvpr/GirshickDDM14} and \\cite{conf/x/Gone99}."
+    cast["signed"].save()
+    citer = make_paper("conf/nips/Citer16", venue=venue, title="A paper that cites RPN")
+    make_summary(citer, stranger, "Improves on \\cite{conf/nips/RenHGS15}.")
+    return cited
+
+
+def test_related_papers_are_the_same_from_the_cache_and_cost_no_queries(
+    client, citing, page_cache, django_assert_max_num_queries
+):
+    reader = _client_of(type(client), User.objects.get(username="rita"))
+    first = _page(reader, "/paper/conf/nips/RenHGS15/")
+    related = re.search(r'<section class="related".*?</section>', first, re.S).group()
+    assert "Rich feature hierarchies" in related and "conf/x/Gone99" in related
+    assert "A paper that cites RPN" in related
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as uncached:
+        cache.clear()
+        _page(reader, "/paper/conf/nips/RenHGS15/")
+    with CaptureQueriesContext(connection) as cached:
+        assert _page(reader, "/paper/conf/nips/RenHGS15/") == first
+    assert len(cached) <= len(uncached) - 3  # cites, missing keys, cited by
+    assert not any("summaries_citation" in q["sql"] for q in cached.captured_queries)
+
+
+def test_a_new_citing_summary_shows_in_related_papers_at_once(rita, citing, author):
+    assert "A later paper" not in rita.get("/paper/conf/nips/RenHGS15/").content.decode()
+    later = make_paper("conf/nips/Later17", title="A later paper")
+    writer = _as(rita, author)
+    response = writer.post(
+        "/paper/conf/nips/Later17/write/", {"source": "See \\cite{conf/nips/RenHGS15}."}
+    )
+    assert response.status_code == 302
+    assert later.title in rita.get("/paper/conf/nips/RenHGS15/").content.decode()
