@@ -1,4 +1,6 @@
+import hashlib
 import re
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
@@ -204,34 +206,37 @@ def year_detail(request, year):
 def search_page(request):
     """Search results; a query that is a key, arXiv id or DOI of a paper goes straight to it."""
     form = SearchForm(request.GET or None)
-    query = ""
-    page = None
-    cards = []
-    if form.is_valid():
-        query = form.cleaned_data["q"].strip()
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    results = ""
+    filters = request.GET.copy()
+    filters.pop("page", None)
     if query:
         paper = search.paper_named_by(query)
         if paper:
             return redirect(paper)
-        # Authors and keywords are read only for headers that are not in the fragment cache.
-        results = search.search(query, **form.search_arguments()).select_related("venue")
-        page = paginate(request, results)
-        page.object_list = search.attach_snippets(page.object_list, query)
-        cards = paper_cards(request, page.object_list)
-    filters = request.GET.copy()
-    filters.pop("page", None)
-    return render(
-        request,
-        "papers/search.html",
-        {
-            "form": form,
-            "query": query,
-            "page": page,
-            "cards": cards,
-            "query_string": filters.urlencode(),
-            "result_cap": search.result_cap(),
-        },
-    )
+
+        def found():
+            # Authors and keywords are read only for headers not in the fragment cache.
+            papers = search.search(query, **form.search_arguments()).select_related("venue")
+            page = paginate(request, papers)
+            page.object_list = search.attach_snippets(page.object_list, query)
+            return {
+                "query": query,
+                "page": page,
+                "cards": paper_cards(request, page.object_list),
+                "query_string": filters.urlencode(),
+                "result_cap": search.result_cap(),
+            }
+
+        asked = sorted((name, value) for name, values in request.GET.lists() for value in values)
+        results = shared_fragment(
+            request,
+            "papers/search_results.html",
+            found,
+            "search",
+            hashlib.sha256(urlencode(asked).encode()).hexdigest()[:32],
+        )
+    return render(request, "papers/search.html", {"form": form, "query": query, "results": results})
 
 
 @require_GET

@@ -452,3 +452,23 @@ def test_a_new_citing_summary_shows_in_related_papers_at_once(rita, citing, auth
     )
     assert response.status_code == 302
     assert later.title in rita.get("/paper/conf/nips/RenHGS15/").content.decode()
+
+
+def test_search_results_come_from_the_cache_and_show_new_papers_at_once(
+    client, cast, page_cache, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    reader = _client_of(type(client), cast["reader"])
+    first = _page(reader, "/search/?q=paper")
+    assert "A second paper" in first
+    with CaptureQueriesContext(connection) as cached:
+        assert _page(reader, "/search/?q=paper") == first
+    assert not any("searchdocument" in q["sql"].lower() for q in cached.captured_queries)
+    # Another query, another page of results: not the cached ones.
+    assert "A second paper" not in _page(reader, "/search/?q=fourth")
+    assert "A fourth paper" in _page(reader, "/search/?q=fourth")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_paper("conf/nips/Fifth15", title="A fifth paper")
+    assert "A fifth paper" in _page(reader, "/search/?q=paper")
