@@ -97,6 +97,11 @@ def _is_shareable(request, response):
     )
 
 
+# Paths whose responses never depend on who asks (feeds read no session or user): they are
+# shared with signed-in readers too. Everything else is shared only among anonymous ones.
+SAME_FOR_EVERYONE = ("/feeds/",)
+
+
 # Headers that describe the body as sent, or this one response, rather than the page.
 _NOT_STORED = {"content-length", "content-encoding", "x-cache"}
 
@@ -150,7 +155,7 @@ def page_cache(get_response):
                 content_changed()
             return response
         version = request_content_version(request)
-        if not _is_anonymous_request(request):
+        if not _is_anonymous_request(request) and not request.path.startswith(SAME_FOR_EVERYONE):
             return get_response(request)
         key = _key(request, version)
         cached = cache.get(key)

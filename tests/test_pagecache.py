@@ -107,3 +107,15 @@ def test_pages_for_signed_in_readers_are_never_compressed(client, summary, autho
     response = client.get("/", HTTP_ACCEPT_ENCODING="gzip")
     assert "Content-Encoding" not in response.headers
     assert "csrfmiddlewaretoken" in response.content.decode()
+
+
+def test_feeds_are_shared_with_signed_in_readers_as_they_read_no_session(client, summary, author):
+    anonymous = type(client)().get("/feeds/rss/latest/", HTTP_ACCEPT_ENCODING="gzip")
+    assert anonymous.headers["X-Cache"] == "miss"
+    client.force_login(author)
+    signed_in = client.get("/feeds/rss/latest/", HTTP_ACCEPT_ENCODING="gzip")
+    assert signed_in.headers["X-Cache"] == "hit"
+    assert signed_in.content == anonymous.content
+    assert not signed_in.cookies
+    # Pages are not: the home page of a signed-in reader is theirs.
+    assert "X-Cache" not in client.get("/").headers
