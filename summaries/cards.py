@@ -107,10 +107,11 @@ def shared_fragment(request, template_name, context, *key):
     papers): `template_name` rendered with `context()`, which is called, and its queries run,
     only when the fragment is not in the cache. `key` names what it shows."""
     fragments = _Fragments(request)
-    name = fragments.key(_digest(get_template(template_name).template.source), *key)
+    template = get_template(template_name)
+    name = fragments.key(_digest(template.template.source), *key)
     found = fragments.get_many([name])
     if name not in found:
-        found[name] = str(get_template(template_name).render(context()))
+        found[name] = str(template.render(context()))
         fragments.set_many(found)
     return mark_safe(found[name])
 
