@@ -580,7 +580,21 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 def _image_url_allowed(url: str) -> bool:
-    return bool(_IMAGE_URL_RE.fullmatch(url))
+    return bool(_IMAGE_URL_RE.fullmatch(url)) and _href_allowed(url)
+
+
+# What a browser ignores when it reads a URL's scheme: leading C0 controls and spaces, and
+# tabs and newlines anywhere. bleach reads "javascript:123" as a host and port, browsers don't.
+_URL_IGNORED_RE = re.compile(r"^[\x00-\x20]+|[\t\n\r]")
+_URL_SCHEME_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def _href_allowed(url: str) -> bool:
+    url = _URL_IGNORED_RE.sub("", url)
+    if url[:2].replace("\\", "/") == "//" and not url.startswith("//"):
+        return False  # browsers read "/\host" and "\\host" as "//host", a link off-site
+    scheme = _URL_SCHEME_RE.match(url)
+    return scheme is None or scheme.group(1).lower() in ("http", "https", "mailto")
 
 
 class _RenderState(threading.local):
@@ -745,7 +759,7 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name == "title":
         return tag in ("a", "abbr", "img")
     if tag == "a":
-        return name == "href"
+        return name == "href" and _href_allowed(value)
     if tag == "img":
         if name == "src":
             return _image_url_allowed(value)

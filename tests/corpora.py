@@ -1,12 +1,12 @@
-"""The shared test corpora (../shared/corpora beside the project). They must be there: a
-missing corpus fails the run instead of silently skipping the tests that need it."""
+"""The test corpora in tests/corpora/, shipped with the repository (see its README for the
+sources and licences). A missing corpus fails the run instead of silently skipping."""
 
 from pathlib import Path
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+CORPORA = Path(__file__).resolve().parent / "corpora"
 
 if not CORPORA.is_dir():
-    raise RuntimeError(f"The shared test corpora are missing: expected them at {CORPORA}")
+    raise RuntimeError(f"The test corpora are missing: expected them at {CORPORA}")
 
 BIBTEX = CORPORA / "bibtex"
 XSS = CORPORA / "xss"

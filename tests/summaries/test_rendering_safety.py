@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 
 from summaries import katex, rendering
 from summaries.rendering import render_markdown
+from tests import corpora
 from tests.summaries.test_rendering import parse
 
 # Markdown's time limit, then KaTeX's budget, plus slack for a busy machine.
 WORST_CASE_SECONDS = rendering.MARKDOWN_SECONDS + katex.TIME_BUDGET_SECONDS + 5
 
-XSS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "xss"
+XSS_DIR = corpora.XSS
 
 FORBIDDEN_TAGS = frozenset(
     "script style iframe frame frameset object embed applet form input button textarea "
@@ -105,11 +105,23 @@ def test_xss_payload_is_harmless(line):
         "`<script>alert(1)</script>`",
         "```html\n<script>alert(1)</script>\n```",
         "ph0123456789abcdefn0q<script>",
+        "[a](javascript:123)",
+        "<javascript:123>",
+        "[a][r]\n\n[r]: JAVASCRIPT:0",
     ],
     ids=lambda s: re.sub(r"\W+", "-", s)[:40],
 )
 def test_classic_injections_are_harmless(source):
     assert_harmless(render_markdown(source).html)
+
+
+@pytest.mark.parametrize("source", ["[a](/\\evil.example/x)", "![a](/\\evil.example/x.png)"])
+def test_backslash_links_cannot_point_off_site(source):
+    """Browsers read "/\\host" as "//host": the link loses its address, the image is its text."""
+    html = render_markdown(source).html
+    assert html.startswith("<p>") and ">a<" in html
+    assert "href=" not in html and "<img" not in html
+    assert "href=" in render_markdown("[a](/paper/x/)").html
 
 
 # --- KaTeX is sandboxed and bounded -------------------------------------------------------
