@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Tests run in parallel; override with `make test PYTEST_ARGS="-k paper"`.
 PYTEST_ARGS ?=
-DEV_ENV := DJANGO_DEBUG=1
+# Links built for the outside (e-mails, feeds, canonical tags, the API) follow HOST and PORT.
+DEV_ENV := DJANGO_DEBUG=1 SITE_URL=http://$(HOST):$(PORT)
 
 .PHONY: run test check lint format migrate demo bench chromium clean backup restore
 
