@@ -1,10 +1,7 @@
-import logging
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -17,14 +14,11 @@ from summaries.cards import summary_cards
 from summaries.models import Summary
 from summaries.pagination import paginate
 
-from . import exporting
+from . import exporting, outbox
 from .deletion import delete_account
 from .forms import DeleteAccountForm, SettingsForm, SignupForm
 from .models import User
 from .tokens import confirmation_url, user_from_confirmation_token, user_from_unsubscribe_token
-
-logger = logging.getLogger(__name__)
-
 
 @require_GET
 def profile(request, username):
@@ -70,15 +64,17 @@ def user_list(request):
 
 
 def send_confirmation_email(request, user):
-    """Send the confirmation link; False (and a log line) when the mail server refuses."""
+    """Queue the confirmation link; the worker sends it, retrying while the mail server is down."""
     body = render_to_string(
         "emails/confirm_email.txt", {"person": user, "link": confirmation_url(user)}
     )
-    try:
-        send_mail("Confirm your e-mail address for ShortScience", body, None, [user.email])
-    except Exception:
-        logger.exception("Could not send the confirmation e-mail to user %s", user.pk)
-        return False
+    outbox.queue_mail(
+        to=user.email,
+        subject="Confirm your e-mail address for ShortScience",
+        body=body,
+        kind="confirmation",
+        recipient=user,
+    )
     return True
 
 
@@ -95,20 +91,13 @@ def signup(request):
             return render(request, "registration/signup.html", {"form": form}, status=429)
         if form.is_valid():
             user = form.save()
-            sent = send_confirmation_email(request, user)
+            send_confirmation_email(request, user)
             login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
-            if sent:
-                messages.success(
-                    request,
-                    f"Welcome, {user.username}! We sent a link to {user.email}: open it to "
-                    "confirm your address.",
-                )
-            else:
-                messages.warning(
-                    request,
-                    f"Welcome, {user.username}! We could not send the confirmation e-mail just "
-                    "now; ask for a new link on your settings page.",
-                )
+            messages.success(
+                request,
+                f"Welcome, {user.username}! We sent a link to {user.email}: open it to "
+                "confirm your address.",
+            )
             return redirect(_safe_next(request) or "summaries:home")
     else:
         form = SignupForm()
@@ -146,10 +135,9 @@ def resend_confirmation(request):
         messages.info(request, "Your address is already confirmed.")
     elif not ratelimit.allow(user=request.user, action="email"):
         messages.error(request, ratelimit.limit_for("email").message)
-    elif send_confirmation_email(request, request.user):
-        messages.success(request, f"We sent a new link to {request.user.email}.")
     else:
-        messages.error(request, "We could not send the e-mail just now; please try later.")
+        send_confirmation_email(request, request.user)
+        messages.success(request, f"We sent a new link to {request.user.email}.")
     return redirect("accounts:settings")
 
 

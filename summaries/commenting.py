@@ -3,11 +3,11 @@
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts import outbox
 from accounts.tokens import unsubscribe_url
 
 from .models import Comment
@@ -33,7 +33,7 @@ def delete_comment(*, comment):
 
 
 def _notify_safely(comment):
-    # The comment is saved whatever the mail server says; a failed notice is only logged.
+    # The comment is saved whatever happens here; the queue retries while the server is down.
     try:
         notify_about_comment(comment)
     except Exception:
@@ -79,13 +79,17 @@ def notify_about_comment(comment):
                 "unsubscribe": unsubscribe_url(person),
             },
         )
-        message = EmailMessage(
+        message = outbox.prepare(
+            to=person.email,
             subject=f"New comment on the summary of “{summary.paper.title[:80]}”",
             body=body,
-            to=[person.email],
-            headers={"List-Unsubscribe": f"<{unsubscribe_url(person)}>"},
+            kind="comment",
+            recipient=person,
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe_url(person)}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
         )
         messages.append(message)
-    if messages:
-        get_connection().send_messages(messages)
+    outbox.queue_many(messages)
     return len(messages)
