@@ -230,11 +230,7 @@ def _record_failure(message, error):
 @transaction.atomic
 def retry(messages):
     """Send failed (or waiting) messages again now, with a fresh count of attempts."""
-    ids = [
-        message.pk
-        for message in messages
-        if message.status in (Status.FAILED, Status.QUEUED)
-    ]
+    ids = [message.pk for message in messages if message.status in (Status.FAILED, Status.QUEUED)]
     OutgoingMessage.objects.filter(pk__in=ids).update(
         status=Status.QUEUED, attempts=0, next_attempt_at=timezone.now(), locked_until=None
     )
@@ -280,8 +276,4 @@ def _tasks_waiting():
         from django_tasks_db.models import DBTaskResult
     except ImportError:  # pragma: no cover - another backend
         return False
-    return (
-        DBTaskResult.objects.ready()
-        .filter(task_path=send_queued_mail.module_path)
-        .exists()
-    )
+    return DBTaskResult.objects.ready().filter(task_path=send_queued_mail.module_path).exists()

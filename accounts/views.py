@@ -20,6 +20,7 @@ from .forms import DeleteAccountForm, SettingsForm, SignupForm
 from .models import User
 from .tokens import confirmation_url, user_from_confirmation_token, user_from_unsubscribe_token
 
+
 @require_GET
 def profile(request, username):
     person = get_object_or_404(User.objects.with_username(username), is_active=True)

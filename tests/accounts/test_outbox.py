@@ -59,9 +59,7 @@ def queue_one(to="reader@example.org"):
     )
 
 
-def test_mail_waits_in_the_queue_until_the_server_accepts_it_and_arrives_once(
-    smtp_settings, db
-):
+def test_mail_waits_in_the_queue_until_the_server_accepts_it_and_arrives_once(smtp_settings, db):
     smtp_settings.EMAIL_PORT = free_port()  # nothing listens there yet: the server is down
     message = queue_one()
     run_worker_until_idle()
