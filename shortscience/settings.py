@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shortscience.context_processors.site",
+                "summaries.notices.context",
             ],
         },
     },
@@ -283,6 +284,9 @@ RATE_LIMITS = {
     "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "previews"),
     "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
     "report": (env_int("RATE_LIMIT_REPORTS", 20), 3600, "reports"),
+    "follow": (env_int("RATE_LIMIT_FOLLOWS", 200), 3600, "follows"),
+    "request": (env_int("RATE_LIMIT_REQUESTS", 100), 3600, "summary requests"),
+    "save": (env_int("RATE_LIMIT_SAVES", 300), 3600, "reading-list changes"),
 }
 # New accounts per client address and hour.
 SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 5)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts import outbox
 from accounts.tokens import unsubscribe_url
 
+from . import notices
 from .models import Comment
 from .moderation import refresh_comment_count
 
@@ -35,7 +36,8 @@ def delete_comment(*, comment):
 def _notify_safely(comment):
     # The comment is saved whatever happens here; the queue retries while the server is down.
     try:
-        notify_about_comment(comment)
+        mailed = notify_about_comment(comment)
+        notices.comment_posted(comment, already_emailed=mailed)
     except Exception:
         logger.exception("Could not send the notices for comment %s", comment.pk)
 
@@ -92,4 +94,4 @@ def notify_about_comment(comment):
         )
         messages.append(message)
     outbox.queue_many(messages)
-    return len(messages)
+    return [message.recipient_id for message in messages]

@@ -4,6 +4,7 @@ text its writer has not seen."""
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import notices
 from .models import Revision, Summary
 from .voting import recompute_reputation
 
@@ -40,9 +41,11 @@ def save_summary(*, paper, author, source, is_private, is_anonymous, base_revisi
             current = Summary.objects.get(paper=paper, author=author)
             raise EditConflict(current=current, attempted_source=source) from None
         summary.record_revision(author)
+        was_public = False
     else:
         if summary.current_revision_id() != base_revision_id:
             raise EditConflict(current=summary, attempted_source=source)
+        was_public = summary.is_public
         summary.source = source
         summary.is_private = is_private
         summary.is_anonymous = is_anonymous
@@ -51,6 +54,8 @@ def save_summary(*, paper, author, source, is_private, is_anonymous, base_revisi
         summary.save()
         summary.record_revision(author)
     recompute_reputation(user_ids=[author.pk])
+    if summary.is_public and not was_public:
+        notices.summary_published(summary)
     return summary
 
 
