@@ -212,6 +212,7 @@ def _deliver_batch(batch, *, event, kind, paper, summary=None, comment=None, no_
 
     instant, digest = [], []
     messages = []
+    emails = _InstantEmails()
     for person in _mail_recipients(new):
         notice = notices[person.pk]
         if person.pk in no_email or notice.reason in _settings_of(person).muted:
@@ -219,8 +220,7 @@ def _deliver_batch(batch, *, event, kind, paper, summary=None, comment=None, no_
         frequency = _settings_of(person).frequency
         if frequency == NoticeSettings.Frequency.INSTANT:
             instant.append(person.pk)
-            notice.user = person
-            messages.append(_instant_email(person, notice))
+            messages.append(emails.for_person(person, notice))
         elif frequency in (NoticeSettings.Frequency.DAILY, NoticeSettings.Frequency.WEEKLY):
             digest.append(person.pk)
     these = Notice.objects.filter(event=event, user_id__in=list(new))
@@ -299,28 +299,45 @@ def notice_headline(notice):
     return f"New summary of “{title}”"
 
 
-def _instant_email(person, notice):
-    link = unsubscribe_url(person.pk, notice.reason)
-    body = render_to_string(
-        "emails/notice.txt",
-        {
-            "person": person,
-            "notice": notice,
-            "headline": notice_headline(notice),
-            "link": notice_link(notice),
-            "why": REASON_LABELS[notice.reason],
-            "unsubscribe": link,
-            "settings_url": settings.SITE_URL + reverse("following:settings"),
-        },
-    )
-    return outbox.prepare(
-        to=person.email,
-        subject=notice_headline(notice),
-        body=body,
-        kind="notice",
-        recipient=person,
-        headers=_list_headers(link),
-    )
+class _InstantEmails:
+    """The e-mails of one event: the text is rendered once per reason, then each person's
+    name and unsubscribe link are put in (10,000 renders would cost seconds)."""
+
+    NAME, UNSUBSCRIBE = "\x00name\x00", "\x00unsubscribe\x00"
+
+    def __init__(self):
+        self.bodies = {}
+        self.unsubscribe_prefix = settings.SITE_URL + reverse(
+            "following:unsubscribe", args=["TOKEN"]
+        ).replace("TOKEN/", "")
+
+    def _body(self, notice):
+        if notice.reason not in self.bodies:
+            self.bodies[notice.reason] = render_to_string(
+                "emails/notice.txt",
+                {
+                    "person": {"name": self.NAME},
+                    "notice": notice,
+                    "headline": notice_headline(notice),
+                    "link": notice_link(notice),
+                    "why": REASON_LABELS[notice.reason],
+                    "unsubscribe": self.UNSUBSCRIBE,
+                    "settings_url": settings.SITE_URL + reverse("following:settings"),
+                },
+            )
+        return self.bodies[notice.reason]
+
+    def for_person(self, person, notice):
+        link = f"{self.unsubscribe_prefix}{unsubscribe_token(person.pk, notice.reason)}/"
+        body = self._body(notice).replace(self.NAME, person.name).replace(self.UNSUBSCRIBE, link)
+        return outbox.prepare(
+            to=person.email,
+            subject=notice_headline(notice),
+            body=body,
+            kind="notice",
+            recipient=person,
+            headers=_list_headers(link),
+        )
 
 
 def send_digests(frequency, *, now=None):
