@@ -537,8 +537,11 @@ class Notice(models.Model):
             models.UniqueConstraint(fields=["user", "event"], name="notice_once"),
         ]
         indexes = [
-            models.Index(fields=["user", "read_at"], name="notice_unread"),
-            models.Index(fields=["email", "user"], name="notice_email"),
+            models.Index(fields=["user", "-created"], name="notice_inbox"),
+            # Only what waits for a digest: a small index that the fan-out barely touches.
+            models.Index(
+                fields=["user"], condition=Q(email="pending"), name="notice_pending_digest"
+            ),
         ]
 
     def __str__(self):
