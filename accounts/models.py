@@ -90,8 +90,9 @@ class OutgoingMessage(models.Model):
         FAILED = "failed", "failed (gave up; retry from the admin)"
 
     kind = models.CharField(max_length=40, help_text="confirmation, password-reset, comment, …")
+    # Deleting an account deletes its mail too, sent or waiting: nothing of the person remains.
     recipient = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="outgoing_messages"
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="outgoing_messages"
     )
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=300)

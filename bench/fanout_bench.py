@@ -64,9 +64,12 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.wall
+        db = database_cpu() - self.db
+        # The worker may reconnect between tasks: then the backend's count is not ours.
+        db = f"{db:.2f} s" if db >= 0 else "n/a"
         print(
             f"{self.label}: {self.seconds:.2f} s wall, {cpu() - self.cpu:.2f} s CPU here, "
-            f"{database_cpu() - self.db:.2f} s CPU in PostgreSQL",
+            f"{db} CPU in PostgreSQL",
             flush=True,
         )
 

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('locked_until', models.DateTimeField(blank=True, null=True)),
                 ('created', models.DateTimeField(default=django.utils.timezone.now)),
                 ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outgoing_messages', to=settings.AUTH_USER_MODEL)),
+                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='outgoing_messages', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'ordering': ['-created', '-pk'],

@@ -240,3 +240,28 @@ def test_a_worker_killed_in_the_middle_of_sending_is_restarted_and_the_mail_arri
     assert len(server.received) == 1
     assert server.received[0]["Subject"] == "Survives a crash"
     assert _status(database) == [("sent", 1)]
+
+
+def test_deleting_an_account_deletes_its_mail_follows_and_reading_list(client, author, db):
+    from summaries.models import Follow, SavedPaper
+    from tests.conftest import make_paper
+
+    paper = make_paper()
+    outbox.queue_mail(to=author.email, subject="Hi", body="x", kind="test", recipient=author)
+    Follow.objects.create(user=author, kind="paper", paper=paper, target=f"paper:{paper.pk}")
+    SavedPaper.objects.create(user=author, paper=paper)
+    client.force_login(author)
+    response = client.post("/accounts/delete/", {"password": "correct horse battery"})
+    assert response.status_code == 302
+    assert not OutgoingMessage.objects.filter(to=author.email).exists()
+    assert not Follow.objects.exists() and not SavedPaper.objects.exists()
+
+
+def test_comment_emails_stop_with_a_one_click_post(client, author, db):
+    from accounts.tokens import unsubscribe_token
+
+    client.handler.enforce_csrf_checks = True
+    response = client.post(f"/accounts/unsubscribe/{unsubscribe_token(author)}/")
+    assert response.status_code == 200
+    author.refresh_from_db()
+    assert author.email_on_comments is False
