@@ -5,7 +5,15 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 # Rebuilt by migrate on the target database, or meaningless there.
-EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
+# The task queue and the outgoing mail are operational state: a restore must not resend mail.
+EXCLUDED = [
+    "contenttypes",
+    "auth.permission",
+    "sessions",
+    "admin.logentry",
+    "django_tasks_database",
+    "accounts.outgoingmessage",
+]
 
 
 class Command(BaseCommand):
