@@ -22,8 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def smtp_settings(settings):
-    """The production set-up: the database task backend and an SMTP backend."""
+def smtp_settings(settings, monkeypatch):
+    """The production set-up: the database task backend and an SMTP backend.
+
+    The worker runs in this process, inside the test's transaction, which its habit of
+    closing stale connections would end on PostgreSQL; the subprocess test below runs it
+    as it is."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
