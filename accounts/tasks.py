@@ -3,8 +3,10 @@
 from django_tasks import task
 
 from . import outbox
+from .task_recovery import recoverable
 
 
+@recoverable
 @task()
 def send_queued_mail(message_ids):
     """Send the queued e-mails with these ids; returns how many went out."""

@@ -208,6 +208,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 60)
 MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 12)
 MAIL_SEND_LEASE_SECONDS = env_int("MAIL_SEND_LEASE_SECONDS", 600)
+# A fan-out or send task still RUNNING after this long lost its worker: it is run again.
+TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 1800)
 
 # Whole pages for anonymous readers, invalidated by every write (shortscience/pagecache.py).
 # Needs a cache shared by all processes, so it defaults to on only with Redis.

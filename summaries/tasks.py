@@ -2,15 +2,19 @@
 
 from django_tasks import task
 
+from accounts.task_recovery import recoverable
+
 from . import notices
 
 
+@recoverable
 @task()
 def announce_summary(summary_id):
     """Notices (and e-mails) for a summary that just became public."""
     return notices.announce_summary(summary_id)
 
 
+@recoverable
 @task()
 def announce_comment(comment_id, already_emailed):
     """Notices for the followers of a paper that got a new comment."""

@@ -272,3 +272,33 @@ def test_comment_emails_stop_with_a_one_click_post(client, author, db):
     assert response.status_code == 200
     author.refresh_from_db()
     assert author.email_on_comments is False
+
+
+def test_a_fan_out_abandoned_by_a_dead_worker_is_run_again(smtp_settings, db, author, stranger):
+    from accounts.task_recovery import requeue_abandoned_tasks
+    from summaries.models import Follow, Notice
+    from summaries.writing import save_summary
+    from tests.conftest import make_paper
+
+    paper = make_paper()
+    Follow.objects.create(user=stranger, kind="paper", paper=paper, target=f"paper:{paper.pk}")
+    save_summary(
+        paper=paper,
+        author=author,
+        source="Text.",
+        is_private=False,
+        is_anonymous=False,
+        base_revision_id=None,
+    )
+    # A worker took the fan-out task and died before doing it.
+    task = DBTaskResult.objects.get(task_path="summaries.tasks.announce_summary")
+    task.claim("dead-worker")
+    assert requeue_abandoned_tasks() == 0  # not stale yet: it may still be running
+    DBTaskResult.objects.filter(pk=task.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    assert requeue_abandoned_tasks() == 1
+    task.refresh_from_db()
+    assert task.status == "FAILED"
+    smtp_settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run_worker_until_idle()
+    assert Notice.objects.get(user=stranger).paper == paper
+    assert requeue_abandoned_tasks() == 0

@@ -1,8 +1,9 @@
 """The background worker: django-tasks-db's db_worker, plus the mail sweep every minute.
 
 The sweep (accounts.outbox.sweep) puts back e-mails that a killed worker was sending once their
-lease runs out, and re-queues overdue ones whose task was lost; it runs in a thread beside the
-worker loop, first at start-up, so a restarted worker finishes what a dead one left."""
+lease runs out, and re-queues overdue ones whose task was lost; then tasks a dead worker left
+RUNNING are enqueued again (accounts.task_recovery). It runs in a thread beside the worker
+loop, first at start-up, so a restarted worker finishes what a dead one left."""
 
 import logging
 import os
@@ -12,7 +13,7 @@ from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from accounts import outbox
+from accounts import outbox, task_recovery
 
 logger = logging.getLogger("accounts.worker")
 
@@ -22,6 +23,7 @@ def _sweep_forever(stop, every):
         try:
             close_old_connections()
             outbox.sweep()
+            task_recovery.requeue_abandoned_tasks()
         except Exception:
             logger.exception("The mail sweep failed; trying again in %s s", every)
         finally:
@@ -47,6 +49,7 @@ class Command(DbWorkerCommand):
         if not supervising or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
             if options["batch"]:
                 outbox.sweep()
+                task_recovery.requeue_abandoned_tasks()
             else:
                 stop = threading.Event()
                 threading.Thread(
