@@ -309,3 +309,18 @@ def test_fan_out_goes_in_batches(reader, author, monkeypatch):
     _write(paper, author)
     assert Notice.objects.count() == 7 and len(mail.outbox) == 7
     assert OutgoingMessage.objects.filter(kind="notice", status="sent").count() == 7
+
+
+def test_a_digest_never_names_the_writer_of_an_anonymous_summary(client, reader, author):
+    from django.core.management import call_command
+
+    NoticeSettings.objects.create(user=reader, frequency="weekly")
+    paper = make_paper(title="Quietly summarized")
+    client.force_login(reader)
+    _follow(client, "paper", paper.pk)
+    mail.outbox.clear()
+    _write(paper, author, anonymous=True)
+    call_command("send_digests", "weekly")
+    [digest] = mail.outbox
+    assert "Quietly summarized" in digest.body
+    assert "alice" not in str(digest.message()).lower()
