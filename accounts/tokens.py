@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from shortscience.links import absolute_url
+
 CONFIRM_SALT = "accounts.confirm-email"
 UNSUBSCRIBE_SALT = "accounts.unsubscribe"
 
@@ -14,7 +16,7 @@ def confirmation_token(user):
 
 
 def confirmation_url(user):
-    return settings.SITE_URL + reverse("accounts:confirm_email", args=[confirmation_token(user)])
+    return absolute_url(reverse("accounts:confirm_email", args=[confirmation_token(user)]))
 
 
 def user_from_confirmation_token(token):
@@ -36,7 +38,7 @@ def unsubscribe_token(user):
 
 
 def unsubscribe_url(user):
-    return settings.SITE_URL + reverse("accounts:unsubscribe", args=[unsubscribe_token(user)])
+    return absolute_url(reverse("accounts:unsubscribe", args=[unsubscribe_token(user)]))
 
 
 def user_from_unsubscribe_token(token):

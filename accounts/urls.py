@@ -1,5 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
+from django.utils.functional import lazy
+
+from shortscience.links import absolute_url
 
 from . import views
 from .throttling import ThrottledAuthenticationForm
@@ -38,7 +41,14 @@ auth_urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/",
+        # The link in the e-mail is built from SITE_URL, not from the request's Host header.
+        auth_views.PasswordResetView.as_view(
+            extra_email_context={"site_url": lazy(absolute_url, str)("")}
+        ),
+        name="password_reset",
+    ),
     path(
         "accounts/password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -253,7 +253,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # request_log already writes one line per request; skip Django's duplicate 4xx lines.
         "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING"},
+        # Django's own console handlers would print each of its lines a second time.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "shortscience.request": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")},
     },
 }

@@ -15,6 +15,7 @@ handler500 = "shortscience.views.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("feeds/", include("summaries.feed_urls")),
     path("api/", include("papers.api_urls")),
     path(

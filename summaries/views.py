@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from papers.models import Paper, Venue
 from shortscience import ratelimit
+from shortscience.links import absolute_url
 from summaries.pagination import paginate
 
 from . import moderation
@@ -232,9 +233,7 @@ def write(request, key):
             form = SummaryForm()
     share_url = None
     if summary is not None and summary.share_token:
-        share_url = request.build_absolute_uri(
-            reverse("summaries:shared", args=[summary.share_token])
-        )
+        share_url = absolute_url(reverse("summaries:shared", args=[summary.share_token]))
     return render(
         request,
         "summaries/editor.html",
