@@ -117,7 +117,7 @@ def paper_summaries(request, identifier):
 
 @api_view
 def latest_summaries(request):
-    page = paginate(request, Summary.objects.public().for_listing().recent())
+    page = paginate(request, Summary.objects.public().for_listing().recent(), clamp=False)
     next_url = None
     if page.has_next():
         next_url = absolute(reverse("api:latest") + f"?page={page.next_page_number()}")
