@@ -73,5 +73,11 @@ class User(AbstractUser):
         return self.banned_at is not None
 
     @property
+    def may_publish(self):
+        """Public summaries, comments and votes need a confirmed address (drafts and private
+        summaries do not): one click per throwaway address is what a spammer must pay."""
+        return self.email_confirmed and not self.is_banned
+
+    @property
     def is_moderator(self):
         return self.is_staff and (self.is_superuser or self.has_perm("summaries.change_summary"))

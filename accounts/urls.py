@@ -5,7 +5,7 @@ from django.utils.functional import lazy
 from shortscience.links import absolute_url
 
 from . import views
-from .throttling import ThrottledAuthenticationForm
+from .suspension import LoginForm
 
 app_name = "accounts"
 
@@ -27,7 +27,7 @@ urlpatterns = [
 auth_urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -196,6 +196,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShortScience <noreply@shortscience.local>")
+# Where suspended writers send their appeal (shown to them at log-in).
+MODERATORS_EMAIL = env_str("MODERATORS_EMAIL", "moderators@shortscience.local")
 
 # Whole pages for anonymous readers, invalidated by every write (shortscience/pagecache.py).
 # Needs a cache shared by all processes, so it defaults to on only with Redis.

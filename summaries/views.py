@@ -87,6 +87,11 @@ def random_summary(request):
 # Writing, history, sharing, votes and comments ------------------------------------------------
 
 DRAFTS_SESSION_KEY = "summary_drafts"
+UNCONFIRMED_PUBLISH = (
+    "Not saved: publishing needs a confirmed e-mail address. Tick “Private” to keep it for "
+    "yourself until then, and open the link we sent you (or ask for a new one in Settings)."
+)
+UNCONFIRMED_ACTION = "Confirm your e-mail address first: open the link we sent you ({what})."
 
 
 def _wants_json(request):
@@ -190,6 +195,9 @@ def write(request, key):
             data = form.cleaned_data
             if "preview" in request.POST:
                 preview_html = render_summary_source(data["source"]).html
+            elif not data["is_private"] and not request.user.may_publish:
+                form.add_error(None, UNCONFIRMED_PUBLISH)
+                status = 403
             elif not ratelimit.allow(user=request.user, action="summary"):
                 messages.error(request, ratelimit.limit_for("summary").message)
                 status = 429
@@ -406,6 +414,8 @@ def vote(request, pk):
         value = None
     if value not in (1, -1, 0):
         return _refuse(request, "A vote is up, down or clear.", 400)
+    if summary.is_public and not request.user.email_confirmed and not request.user.is_banned:
+        return _refuse(request, UNCONFIRMED_ACTION.format(what="voting needs it"), 403)
     if not summary.can_vote(request.user):
         return _refuse(request, "You cannot vote on this summary.", 403)
     if not ratelimit.allow(user=request.user, action="vote"):
@@ -423,6 +433,9 @@ def comment(request, pk):
         return redirect_to_login(summary.get_absolute_url())
     if not summary.is_public or request.user.is_banned:
         raise PermissionDenied("Comments are open on public summaries only.")
+    if not request.user.may_publish:
+        messages.error(request, UNCONFIRMED_ACTION.format(what="commenting needs it"))
+        return redirect(summary.get_absolute_url())
     form = CommentForm(request.POST)
     if not form.is_valid():
         return render(

@@ -46,8 +46,9 @@ LAYOUT_PROBLEMS = """
   for (let x = 4; x < box.right - 2; x += 23) {
     for (const y of [box.top + 3, (box.top + box.bottom) / 2, box.bottom - 3]) {
       const hit = document.elementFromPoint(x, y);
-      if (hit && !header.contains(hit) && hit !== document.documentElement && hit !== document.body) {
-        problems.push(`${hit.tagName.toLowerCase()}.${hit.className} covers the header at ${x},${y}`);
+      const page = hit === document.documentElement || hit === document.body;
+      if (hit && !header.contains(hit) && !page) {
+        problems.push(`${hit.tagName.toLowerCase()}.${hit.className} covers the header at ${x}`);
       }
     }
   }
@@ -61,7 +62,7 @@ LAYOUT_PROBLEMS = """
 
 # The look of each kind of button present: [kind, computed style] pairs.
 BUTTON_STYLES = """
-() => [...document.querySelectorAll(".button")].filter((el) => el.offsetParent !== null).map((el) => {
+() => [...document.querySelectorAll(".button")].filter((el) => el.offsetParent).map((el) => {
   const kind = el.classList.contains("button-danger") ? "danger"
     : el.classList.contains("button-secondary") ? "secondary" : "primary";
   const s = getComputedStyle(el);

@@ -70,9 +70,7 @@ def test_home_paginates(client, venue, settings):
     assert client.get("/?page=2").status_code == 200
 
 
-def test_a_page_number_out_of_range_or_not_a_number_shows_the_nearest_page(
-    client, venue, settings
-):
+def test_a_page_number_out_of_range_or_not_a_number_shows_the_nearest_page(client, venue, settings):
     settings.PAGE_SIZE = 2
     _many_summaries(3, venue)
     last = client.get("/?tab=recent&page=99")
