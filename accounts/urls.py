@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/settings/", views.account_settings, name="settings"),
     re_path(r"^accounts/export/summaries\.(?P<fmt>csv|json)$", views.export, name="export"),
     re_path(r"^accounts/export/papers\.(?P<fmt>bib)$", views.export, name="export_papers"),
+    path("accounts/export/everything.json", views.export, {"fmt": "everything"}, name="export_all"),
     path("accounts/delete/", views.delete_own_account, name="delete"),
     path("accounts/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -173,6 +173,7 @@ EXPORTS = {
     "csv": (exporting.summaries_as_csv, "text/csv; charset=utf-8", "summaries.csv"),
     "json": (exporting.summaries_as_json, "application/json", "summaries.json"),
     "bib": (exporting.papers_as_bibtex, "text/x-bibtex; charset=utf-8", "papers.bib"),
+    "everything": (exporting.everything_as_json, "application/json", "everything.json"),
 }
 
 
