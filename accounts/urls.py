@@ -17,6 +17,12 @@ urlpatterns = [
     path("accounts/confirm/<str:token>/", views.confirm_email, name="confirm_email"),
     path("accounts/confirm-again/", views.resend_confirmation, name="resend_confirmation"),
     path("accounts/settings/", views.account_settings, name="settings"),
+    path("accounts/email/", views.change_email, name="change_email"),
+    path(
+        "accounts/email/confirm/<str:token>/",
+        views.confirm_email_change,
+        name="confirm_email_change",
+    ),
     re_path(r"^accounts/export/summaries\.(?P<fmt>csv|json)$", views.export, name="export"),
     re_path(r"^accounts/export/papers\.(?P<fmt>bib)$", views.export, name="export_papers"),
     path("accounts/export/everything.json", views.export, {"fmt": "everything"}, name="export_all"),

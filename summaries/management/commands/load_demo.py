@@ -9,7 +9,7 @@ from accounts.models import User
 from papers.models import Paper, PaperAlias, Venue
 from shortscience.pagecache import content_changed
 from summaries import demo
-from summaries.models import Summary, Vote
+from summaries.models import Summary, Vote, render_comment_source
 from summaries.voting import SETTLING_TIME, recompute_reputation
 
 # The demo site looks lived in: the newest summary is a few days old, writers joined well
@@ -88,7 +88,8 @@ class Command(BaseCommand):
             )
             if new:
                 user.set_unusable_password()
-                user.save(update_fields=["password"])
+                user.render_bio(render_comment_source)
+                user.save(update_fields=["password", "bio_html"])
                 created["users"] += 1
             users[username] = user
 
