@@ -38,7 +38,7 @@ class SignupForm(UserCreationForm):
 
     def clean_username(self):
         username = super().clean_username()
-        if RetiredUsername.objects.holds(username):
+        if username and RetiredUsername.objects.holds(username):
             raise forms.ValidationError(User._meta.get_field("username").error_messages["unique"])
         return username
 
