@@ -24,6 +24,19 @@ class CaseInsensitiveUserManager(UserManager):
             username_lower=username.strip().lower()
         )
 
+    def writers_named(self, text, *, limit=5):
+        """Writers with public summaries whose username or display name contains every word
+        of `text`, the best known first."""
+        words = text.split()[:5]
+        if not words:
+            return self.none()
+        found = self.filter(is_active=True, banned_at__isnull=True, public_summary_count__gt=0)
+        for word in words:
+            found = found.filter(
+                models.Q(username__icontains=word) | models.Q(display_name__icontains=word)
+            )
+        return found.order_by("-reputation", "-public_summary_count", "username")[:limit]
+
     def get_by_natural_key(self, username):
         return self.with_username(username).get()
 

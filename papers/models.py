@@ -35,7 +35,10 @@ class Venue(models.Model):
 
     @property
     def label(self):
-        if self.short_name and self.short_name.lower() != self.name.lower():
+        # "arXiv (Computing Research Repository)" already says arXiv: no " (arXiv)" after it.
+        if self.short_name and not re.search(
+            rf"\b{re.escape(self.short_name)}\b", self.name, flags=re.IGNORECASE
+        ):
             return f"{self.name} ({self.short_name})"
         return self.name
 
