@@ -8,8 +8,8 @@ Every word of the query must match, as the start of a word ("batch norm" finds "
 Normalization"); words shorter than PREFIX_MIN_LENGTH must match whole.
 
 - PostgreSQL: a stored tsvector in the narrow table SearchDocument with a GIN index, queried
-  with to_tsquery prefixes (`batch:* & norm:*`); at most RANKED_CANDIDATES matches (most public summaries first,
-  then newest) are ranked by ts_rank; snippets from ts_headline.
+  with to_tsquery prefixes (`batch:* & norm:*`); at most RANKED_CANDIDATES matches (most
+  public summaries first, then newest) are ranked by ts_rank; snippets from ts_headline.
 - SQLite: an FTS5 table `papers_paper_fts` (rowid = paper id), ranked by bm25, snippets
   from FTS5's snippet(). Created by the migration, so search works out of the box.
 
@@ -245,9 +245,7 @@ def _postgres_reindex(ids):
 def _postgres_query(text):
     """Every word required, long ones as prefixes: `batch:* & norm:*` (to_tsquery stems each,
     as the documents were)."""
-    terms = [
-        f"{word}:*" if len(word) >= PREFIX_MIN_LENGTH else word for word in query_words(text)
-    ]
+    terms = [f"{word}:*" if len(word) >= PREFIX_MIN_LENGTH else word for word in query_words(text)]
     return SearchQuery(" & ".join(terms), search_type="raw", config=CONFIG)
 
 
