@@ -115,3 +115,19 @@ def test_paper_page_query_count_is_constant(client, paper, count, django_assert_
     with django_assert_max_num_queries(10):
         response = client.get(paper.get_absolute_url())
     assert response.content.decode().count('class="summary"') == count
+
+
+def test_readers_see_no_bookkeeping_keyword_or_import_source(client, paper, author, moderator):
+    from papers.models import Paper
+
+    paper.set_keywords(["cs.CV", "dblp"])
+    Paper.objects.filter(pk=paper.pk).update(source="BibTeX import")
+    make_summary(paper, author, "Words.")
+    for url in (paper.get_absolute_url(), "/"):
+        page = client.get(url).content.decode()
+        assert '<a href="/keyword/cs.CV/">cs.CV</a>' in page
+        assert ">dblp</a>" not in page
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert "BibTeX import" not in page and "Faster R-CNN" in page
+    client.force_login(moderator)
+    assert "BibTeX import" in client.get(paper.get_absolute_url()).content.decode()
