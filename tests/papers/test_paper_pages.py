@@ -131,3 +131,17 @@ def test_readers_see_no_bookkeeping_keyword_or_import_source(client, paper, auth
     assert "BibTeX import" not in page and "Faster R-CNN" in page
     client.force_login(moderator)
     assert "BibTeX import" in client.get(paper.get_absolute_url()).content.decode()
+
+
+def test_dates_are_written_one_way(client, paper, author):
+    import datetime
+
+    from summaries.models import Summary
+
+    make_summary(paper, author, "Words.")
+    Summary.objects.update(created=datetime.datetime(2016, 3, 9, 12, tzinfo=datetime.UTC))
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert "First published: <time datetime=\"2015-06-04\">Jun 4, 2015</time>" in page
+    assert ">Mar 9, 2016</time>" in page
+    profile = client.get("/user/alice/").content.decode()
+    assert "<dt>Joined</dt><dd>" in profile and "2015/" not in profile
