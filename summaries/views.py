@@ -43,9 +43,11 @@ HOME_TABS = {
 
 @require_GET
 def home(request):
-    tab = request.GET.get("tab", "recent")
+    # The first tab is the default one: "/" shows it, and its link is "/".
+    default_tab = next(iter(HOME_TABS))
+    tab = request.GET.get("tab", default_tab)
     if tab not in HOME_TABS:
-        tab = "recent"
+        tab = default_tab
     ordering = HOME_TABS[tab][2]
     summaries = getattr(Summary.objects.public(), ordering)().with_vote_of(request.user)
     page = paginate(request, summaries)
@@ -54,6 +56,7 @@ def home(request):
         "summaries/home.html",
         {
             "tab": tab,
+            "default_tab": default_tab,
             "tabs": [(key, label, hint) for key, (label, hint, _) in HOME_TABS.items()],
             "page": page,
             "cards": summary_cards(request, page.object_list),

@@ -45,7 +45,10 @@ def test_home_hides_private_deleted_and_hidden_summaries(client, paper, author, 
 def test_home_tabs_answer_and_mark_the_current_tab(client, summary, tab):
     response = client.get("/", {"tab": tab})
     assert response.status_code == 200
-    assert f'href="?tab={tab}" ' in response.content.decode()
+    from summaries.views import HOME_TABS
+
+    expected = 'href="/" ' if tab == next(iter(HOME_TABS)) else f'href="?tab={tab}" '
+    assert expected in response.content.decode()
     assert 'aria-current="page"' in response.content.decode()
 
 
@@ -113,3 +116,15 @@ def test_about_page_explains_syntax_and_counts(client, summary):
     assert "\\cite{conf/nips/RenHGS15}" in page
     assert "$E = mc^2$" in page
     assert "<strong>1</strong> public summaries" in page
+
+
+def test_the_first_tab_is_the_one_the_home_page_opens_on(client, summary):
+    from summaries.views import HOME_TABS
+
+    first = next(iter(HOME_TABS))
+    page = client.get("/").content.decode()
+    label = HOME_TABS[first][0]
+    assert f'aria-current="page" class="active">{label}</a>' in page
+    assert page.index(f">{label}</a>") < min(
+        page.index(f">{other[0]}</a>") for key, other in HOME_TABS.items() if key != first
+    )
