@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -115,8 +116,12 @@ def signup(request):
             else:
                 messages.warning(
                     request,
-                    f"Welcome, {user.username}! We could not send the confirmation e-mail just "
-                    "now; ask for a new link on your settings page.",
+                    format_html(
+                        "Welcome, {}! We could not send the confirmation e-mail just now; ask "
+                        'for a new link on <a href="{}">your settings page</a>.',
+                        user.username,
+                        reverse("accounts:settings"),
+                    ),
                 )
             return redirect(_safe_next(request) or "summaries:home")
     else:

@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -94,7 +95,10 @@ UNCONFIRMED_PUBLISH = (
     "Not saved: publishing needs a confirmed e-mail address. Tick “Private” to keep it for "
     "yourself until then, and open the link we sent you (or ask for a new one in Settings)."
 )
-UNCONFIRMED_ACTION = "Confirm your e-mail address first: open the link we sent you ({what})."
+UNCONFIRMED_ACTION = (
+    "Confirm your e-mail address first: open the link we sent you ({what}); your settings "
+    "page sends a new one."
+)
 
 
 def _wants_json(request):
@@ -222,7 +226,13 @@ def write(request, key):
                     form = SummaryForm(retry)
                     status = 409
                 else:
-                    messages.success(request, "Your summary is saved.")
+                    messages.success(
+                        request,
+                        format_html(
+                            'Your summary is saved. <a href="{}">Every saved version</a> is kept.',
+                            reverse("summaries:history", args=[saved.pk]),
+                        ),
+                    )
                     return redirect(saved)
     else:
         draft = _pop_draft(request, paper)
@@ -295,8 +305,11 @@ def delete(request, pk):
     delete_summary(summary=summary)
     messages.success(
         request,
-        "Your summary is deleted. You can bring it back from its history page "
-        f"({reverse('summaries:history', args=[summary.pk])}).",
+        format_html(
+            'Your summary is deleted. You can bring it back from <a href="{}">its history '
+            "page</a>.",
+            reverse("summaries:history", args=[summary.pk]),
+        ),
     )
     return redirect(summary.paper)
 

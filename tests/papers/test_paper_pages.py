@@ -141,7 +141,7 @@ def test_dates_are_written_one_way(client, paper, author):
     make_summary(paper, author, "Words.")
     Summary.objects.update(created=datetime.datetime(2016, 3, 9, 12, tzinfo=datetime.UTC))
     page = client.get(paper.get_absolute_url()).content.decode()
-    assert "First published: <time datetime=\"2015-06-04\">Jun 4, 2015</time>" in page
+    assert 'First published: <time datetime="2015-06-04">Jun 4, 2015</time>' in page
     assert ">Mar 9, 2016</time>" in page
     profile = client.get("/user/alice/").content.decode()
     joined = profile.split("<dt>Joined</dt><dd>", 1)[1].split("<", 1)[0]
