@@ -80,6 +80,8 @@ class User(AbstractUser):
         permissions = [("ban_user", "Can ban and unban users")]
 
     def __str__(self):
+        if self.display_name and self.display_name != self.username:
+            return f"{self.display_name} (@{self.username})"
         return self.username
 
     def get_absolute_url(self):

@@ -68,7 +68,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "ShortScience"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "shortscience.admin_site.ModerationAdminConfig",  # django.contrib.admin, our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
