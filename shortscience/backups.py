@@ -21,6 +21,7 @@ Derived data (the full-text index) is not in the file; the restore rebuilds it.
 """
 
 import base64
+import csv
 import datetime
 import decimal
 import gzip
@@ -41,21 +42,23 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils.duration import duration_iso_string
 
 FORMAT = "shortscience-backup"
 VERSION = 2
-# Rebuilt by migrate on the target (content types, permissions), meaningless there
-# (sessions, Django's admin log), or derived and rebuilt by the restore (search documents).
+# Rebuilt by migrate on the target (content types, permissions) or meaningless there
+# (sessions, Django's admin log).
 NOT_BACKED_UP = {
     "contenttypes.contenttype",
     "auth.permission",
     "sessions.session",
     "admin.logentry",
-    "papers.searchdocument",
 }
+# Derived data that PostgreSQL takes far longer to rebuild than to load: backed up from
+# PostgreSQL for PostgreSQL; any other restore rebuilds it (and SQLite's FTS5 table).
+DERIVED = {"papers.searchdocument"}
 # What a restore must not overwrite unless told: a site with any of these has been used.
 USED_SITE_MODELS = ("accounts.user", "papers.paper", "summaries.summary")
 BATCH_ROWS = 5000
@@ -90,6 +93,7 @@ def backed_up_models():
         and not model._meta.proxy
         and not model._meta.swapped
         and model._meta.label_lower not in NOT_BACKED_UP
+        and (model._meta.label_lower not in DERIVED or connection.vendor == "postgresql")
     }
     graph = TopologicalSorter()
     for label, model in sorted(chosen.items()):
@@ -107,10 +111,12 @@ def backed_up_models():
 
 
 def _columns(model):
+    derived = model._meta.label_lower in DERIVED
     return [
         f
         for f in model._meta.concrete_fields
-        if not isinstance(f, SearchVectorField | models.GeneratedField)
+        if not isinstance(f, models.GeneratedField)
+        and (derived or not isinstance(f, SearchVectorField))
     ]
 
 
@@ -459,21 +465,29 @@ def restore(path, contents, *, progress=None):
     started = time.monotonic()
     with transaction.atomic():
         _clear_tables()
+        constraints, indexes = _drop_foreign_keys_and_indexes()
         loaded = _load_tables(path, contents, progress)
         _reset_sequences(loaded)
         if progress:
-            progress("search index", 0, 0)
-        _rebuild_search_index()
-        restored = {label: _model(label)._base_manager.count() for label in contents.tables}
-        if restored != contents.tables:
-            wrong = [
-                label for label in contents.tables if restored[label] != contents.tables[label]
-            ]
+            progress("foreign keys, indexes and search index", 0, 0)
+        _add_foreign_keys(constraints)
+        _analyze()
+        loaded_labels = {model._meta.label_lower for model in loaded}
+        if connection.vendor == "sqlite" or not DERIVED <= loaded_labels:
+            _rebuild_search_index()
+        _add_indexes(indexes)
+        restored = {
+            label: _model(label)._base_manager.count() if label in loaded_labels else None
+            for label in contents.tables
+        }
+        wrong = [
+            label
+            for label, rows in restored.items()
+            if rows is not None and rows != contents.tables[label]
+        ]
+        if wrong:
             raise BackupError(f"restored counts differ from the file's for {', '.join(wrong)}")
     files = _restore_media(path, progress)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # fresh planner statistics for the new rows
     return Restored(contents.tables, restored, files, time.monotonic() - started)
 
 
@@ -507,37 +521,44 @@ def _clear_tables():
 
 
 def _load_tables(path, contents, progress):
+    """Load every table section of the file; return the models loaded."""
     loaded = []
     natural = _natural_ids()
-    section, batch, batch_bytes, loader, done = None, [], 0, None, 0
-    for line in _lines(path):
+    lines = _lines(path)
+    for line in lines:
         if line.startswith(b"["):
-            if loader is None:
-                continue  # a chunk of an uploaded file, restored later
-            batch.append(json.loads(line))
-            batch_bytes += len(line)
-            if len(batch) >= BATCH_ROWS or batch_bytes >= BATCH_BYTES:
-                loader(batch)
-                done += len(batch)
-                batch, batch_bytes = [], 0
-                if progress:
-                    progress(section, done, contents.tables[section])
-            continue
+            continue  # a chunk of an uploaded file, restored later
         control = json.loads(line)
-        if "table" in control:
-            section, done = control["table"], 0
-            model = _model(section)
-            loader = _table_loader(model, control["columns"], natural)
-            loaded.append(model)
-        elif "end" in control and loader is not None:
-            if batch:
-                loader(batch)
-                done += len(batch)
-                batch, batch_bytes = [], 0
+        if "table" not in control:
+            continue
+        label = control["table"]
+        rows = _section_rows(lines)
+        if label in DERIVED and connection.vendor != "postgresql":
+            for _ in rows:  # rebuilt instead
+                pass
+            continue
+        model = _model(label)
+        total = contents.tables[label]
+
+        def report(done, label=label, total=total):
             if progress:
-                progress(section, done, contents.tables[section])
-            loader, section = None, None
+                progress(label, done, total)
+
+        report(0)
+        loaded_rows = _table_loader(model, control["columns"], natural)(rows, report)
+        for _ in rows:  # a loader that stopped early has failed; never mistake the next line
+            raise BackupError(f"{label}: rows left over")
+        report(loaded_rows)
+        loaded.append(model)
     return loaded
+
+
+def _section_rows(lines):
+    """The decoded rows of the current section, up to (and consuming) its end line."""
+    for line in lines:
+        if not line.startswith(b"["):
+            return
+        yield json.loads(line)
 
 
 def _natural_ids():
@@ -552,58 +573,75 @@ def _natural_ids():
 
 
 def _table_loader(model, names, natural):
-    """A function that inserts a batch of decoded rows (lists in the file's column order)."""
+    """A function that inserts the rows of an iterable (lists in the file's column order),
+    calls ``report(rows so far)`` now and then, and returns how many rows it inserted."""
     by_attname = {f.attname: f for f in _columns(model)}
     fields = [by_attname[name] for name in names]
     defaults = [f for f in _columns(model) if f.attname not in names]
-    default_values = [f.get_default() for f in defaults]
-    columns = fields + defaults
-    converters = [_converter(f, natural) for f in fields]
-    if connection.vendor == "postgresql":
-        kinds = [_copy_kind(f) for f in columns]
-        if None not in kinds and not defaults:
-            return _copy_loader(model, columns, converters, kinds)
-    prepared = [
-        f.get_db_prep_save(value, connection)
-        for f, value in zip(defaults, default_values, strict=True)
-    ]
-    generic = [_generic_prep(f) for f in fields]
+    if connection.vendor == "postgresql" and not defaults:
+        kinds = [_copy_kind(f) for f in fields]
+        if None not in kinds:
+            return _copy_loader(model, fields, kinds, natural)
+    return _insert_loader(model, fields, defaults, natural)
 
+
+def _insert_loader(model, fields, defaults, natural):
+    """Batched INSERTs of values prepared by each field for this database (SQLite, and any
+    column type COPY below does not know)."""
+    extra = [f.get_db_prep_save(f.get_default(), connection) for f in defaults]
+    steps = [_converter(f, natural) or _generic_prep(f) for f in fields]
     quote = connection.ops.quote_name
+    columns = [*fields, *defaults]
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)})"
         f" VALUES ({', '.join(['%s'] * len(columns))})"
     )
+    label, width = model._meta.label_lower, len(fields)
 
-    def insert(batch):
-        rows = []
-        for row in batch:
-            if len(row) != len(fields):
-                raise BackupError(
-                    f"{model._meta.label_lower}: a row has the wrong number of columns"
-                )
-            values = [
-                prep(convert(value)) if value is not None else None
-                for prep, convert, value in zip(generic, converters, row, strict=True)
-            ]
-            rows.append(values + prepared)
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+    def insert(rows, report):
+        done, batch, batch_bytes = 0, [], 0
+        for row in rows:
+            if len(row) != width:
+                raise BackupError(f"{label}: a row has the wrong number of columns")
+            batch.append(
+                [
+                    None if value is None else step(value)
+                    for step, value in zip(steps, row, strict=True)
+                ]
+                + extra
+            )
+            batch_bytes += sum(len(value) for value in row if isinstance(value, str))
+            if len(batch) >= BATCH_ROWS or batch_bytes >= BATCH_BYTES:
+                _execute_many(sql, batch)
+                done += len(batch)
+                batch, batch_bytes = [], 0
+                report(done)
+        if batch:
+            _execute_many(sql, batch)
+            done += len(batch)
+        return done
 
     return insert
 
 
+def _execute_many(sql, rows):
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def _converter(f, natural):
+    """For a foreign key to a content type or a permission: from its natural key to the id
+    it has here."""
     kind = _natural_key_kind(f)
     if kind is None:
-        return _identity
+        return None
     ids = natural[kind]
 
     def to_id(key):
         try:
             return ids[tuple(key)]
-        except KeyError:
-            raise BackupError(f"{'.'.join(key)} does not exist here") from None
+        except (KeyError, TypeError):
+            raise BackupError(f"{key} does not exist here") from None
 
     return to_id
 
@@ -631,25 +669,24 @@ def _generic_prep(f):
     return lambda value: f.get_db_prep_save(f.to_python(value), connection)
 
 
-# PostgreSQL: COPY in text format, values written straight from the file's JSON ---------------
+# PostgreSQL: one streamed COPY per table, in CSV, from the file's JSON values ----------------
 
-_COPY_TEXT = {"CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField",
-              "FileField", "GenericIPAddressField"}  # fmt: skip
-# ISO 8601 strings and numbers in the file that PostgreSQL reads as they are.
-_COPY_AS_IS = {"IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
-               "PositiveSmallIntegerField", "PositiveBigIntegerField", "AutoField",
-               "BigAutoField", "SmallAutoField", "FloatField", "DateTimeField", "DateField",
-               "TimeField", "DecimalField", "UUIDField", "DurationField"}  # fmt: skip
+# Text, numbers and ISO 8601 strings in the file that PostgreSQL reads as they are.
+_COPY_AS_IS = {
+    "CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField",
+    "FileField", "GenericIPAddressField", "SearchVectorField", "IntegerField",
+    "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+    "PositiveBigIntegerField", "AutoField", "BigAutoField", "SmallAutoField", "FloatField",
+    "BooleanField", "DateTimeField", "DateField", "TimeField", "DecimalField", "UUIDField",
+    "DurationField",
+}  # fmt: skip
+COPY_NULL = "\\N"  # NULL in the COPY: an empty field is an empty string
 
 
 def _copy_kind(f):
     internal = _internal_type(f)
-    if internal in _COPY_TEXT:
-        return "text"
     if internal in _COPY_AS_IS:
         return "as-is"
-    if internal == "BooleanField":
-        return "bool"
     if internal == "JSONField":
         return "json"
     if internal == "BinaryField":
@@ -657,52 +694,145 @@ def _copy_kind(f):
     return None
 
 
-def _copy_escape(text):
-    if "\\" in text:
-        text = text.replace("\\", "\\\\")
-    return text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r").replace("\x00", "")
-
-
-def _copy_cell(kind):
-    if kind == "text":
-        return _copy_escape
-    if kind == "as-is":
-        return str
-    if kind == "bool":
-        return lambda value: "t" if value else "f"
+def _copy_step(kind):
     if kind == "json":
-        return lambda value: _copy_escape(json.dumps(value, ensure_ascii=False))
-    return lambda value: "\\\\x" + base64.b64decode(value).hex()
+        return lambda value: json.dumps(value, ensure_ascii=False)
+    return lambda value: "\\x" + base64.b64decode(value).hex()
 
 
-def _copy_loader(model, columns, converters, kinds):
+class _CopySource:
+    """A file-like object for COPY ... FROM STDIN: CSV text made from rows as PostgreSQL
+    reads it, so that the database parses one part while the next is decoded here."""
+
+    def __init__(self, rows, convert, report):
+        self.rows, self.convert, self.report = iter(rows), convert, report
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+        self.done = 0
+        self.literal_nulls = []  # rows with a text that reads as the NULL marker
+
+    def read(self, size=-1):
+        batch = []
+        for row in self.rows:
+            row = self.convert(row)
+            if COPY_NULL in row:
+                self.literal_nulls.append(row)
+                continue
+            batch.append([COPY_NULL if value is None else value for value in row])
+            if len(batch) >= 1000:
+                break
+        if not batch:
+            return ""
+        self.writer.writerows(batch)
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.done += len(batch)
+        if self.done % BATCH_ROWS < len(batch):
+            self.report(self.done)
+        return text.replace("\x00", "") if "\x00" in text else text
+
+
+def _copy_loader(model, fields, kinds, natural):
     quote = connection.ops.quote_name
-    sql = (
-        f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)})"
-        " FROM STDIN"
-    )
-    cells = [_copy_cell(kind) for kind in kinds]
-    steps = list(zip(cells, converters, strict=True))
-    width = len(columns)
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(f.column) for f in fields)
+    special = [
+        (index, _converter(f, natural) or _copy_step(kind))
+        for index, (f, kind) in enumerate(zip(fields, kinds, strict=True))
+        if kind != "as-is" or _natural_key_kind(f)
+    ]
+    label, width = model._meta.label_lower, len(fields)
 
-    def copy(batch):
-        out = []
-        for row in batch:
-            if len(row) != width:
-                raise BackupError(
-                    f"{model._meta.label_lower}: a row has the wrong number of columns"
-                )
-            out.append(
-                "\t".join(
-                    "\\N" if value is None else cell(convert(value))
-                    for (cell, convert), value in zip(steps, row, strict=True)
-                )
-            )
-        out.append("")
+    def convert(row):
+        if len(row) != width:
+            raise BackupError(f"{label}: a row has the wrong number of columns")
+        for index, step in special:
+            if row[index] is not None:
+                row[index] = step(row[index])
+        return row
+
+    def copy(rows, report):
+        source = _CopySource(rows, convert, report)
         with connection.cursor() as cursor:
-            cursor.copy_expert(sql, io.StringIO("\n".join(out)))
+            cursor.copy_expert(
+                f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '{COPY_NULL}')",
+                source,
+                1 << 16,  # bytes asked for per read
+            )
+            if source.literal_nulls:  # rare: text that COPY would take for a NULL
+                cursor.executemany(
+                    f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * width)})",
+                    source.literal_nulls,
+                )
+        return source.done + len(source.literal_nulls)
 
     return copy
+
+
+def _drop_foreign_keys_and_indexes():
+    """On PostgreSQL, drop the foreign keys and the plain indexes (not those of primary keys
+    and unique constraints) of the tables being loaded, to add them back when they are full,
+    as pg_restore does: row by row they cost more than loading the rows; added back, each
+    key is checked by one join and each index built in one sort. All in the restore's
+    transaction, so a failed restore puts them back too."""
+    if connection.vendor != "postgresql":
+        return [], []
+    tables = [model._meta.db_table for model in _cleared_models()]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+            " FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])"
+            " ORDER BY 1, 2",
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        for table, name, _ in constraints:
+            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid = ANY(%s::regclass[]) AND NOT EXISTS"
+            " (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid) ORDER BY 1",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    return constraints, indexes
+
+
+def _add_indexes(indexes):
+    with connection.cursor() as cursor:
+        if indexes:
+            cursor.execute("SET LOCAL maintenance_work_mem = '128MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+
+
+def _add_foreign_keys(constraints):
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table, name, definition in constraints:
+            try:
+                with transaction.atomic():
+                    cursor.execute(
+                        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+                    )
+            except IntegrityError as error:
+                raise BackupError(f"{table}: a row points at a missing row ({error})") from None
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA foreign_key_check")
+            broken = cursor.fetchone()
+            if broken:
+                raise BackupError(f"{broken[0]}: row {broken[1]} points at a missing row")
+
+
+def _analyze():
+    """Planner statistics for the new rows, before the search index is built from them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def _reset_sequences(restored_models):

@@ -55,7 +55,9 @@ class Command(BaseCommand):
         content_changed()
         self.stdout.write(f"{'table':<34} {'in file':>10} {'restored':>10}")
         for label, rows in result.in_file.items():
-            self.stdout.write(f"{label:<34} {rows:>10,} {result.restored[label]:>10,}")
+            restored = result.restored[label]
+            restored = "rebuilt" if restored is None else f"{restored:,}"
+            self.stdout.write(f"{label:<34} {rows:>10,} {restored:>10}")
         self.stdout.write(f"{'uploaded files':<34} {contents.files:>10,} {result.files:>10,}")
         self.stdout.write(self.style.SUCCESS(f"Restored {path} in {result.seconds:.1f} s"))
 
