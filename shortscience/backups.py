@@ -197,6 +197,8 @@ def _start_snapshot():
 def write_backup(path, *, progress=None):
     """Write the whole site to ``path`` (via a temporary file, renamed when complete) and
     return the row counts per table. ``progress(label, done, total)`` is called per batch."""
+    if connection.in_atomic_block:
+        raise BackupError("a backup takes its own snapshot: start it outside any transaction")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
@@ -415,7 +417,7 @@ def _check_known_here(contents):
     loader = MigrationLoader(None, ignore_no_migrations=True)
     for app_label, names in contents.header.get("migrations", {}).items():
         unknown = [name for name in names if (app_label, name) not in loader.disk_migrations]
-        if unknown and apps.is_installed_label(app_label):
+        if unknown and app_label in apps.app_configs:
             raise BackupError(
                 f"the backup comes from a newer version of the site (migration {app_label}."
                 f"{unknown[0]} is unknown here): upgrade the code, then restore"
