@@ -194,9 +194,10 @@ def _start_snapshot():
     # SQLite in WAL mode: a transaction's reads all see the database as at its first read.
 
 
-def write_backup(path, *, progress=None):
+def write_backup(path, *, progress=None, include_tables=True):
     """Write the whole site to ``path`` (via a temporary file, renamed when complete) and
-    return the row counts per table. ``progress(label, done, total)`` is called per batch."""
+    return the row counts per table. ``progress(label, done, total)`` is called per batch.
+    Without ``include_tables``, only the uploaded files: pg_dump's companion."""
     if connection.in_atomic_block:
         raise BackupError("a backup takes its own snapshot: start it outside any transaction")
     path = Path(path)
@@ -210,7 +211,7 @@ def write_backup(path, *, progress=None):
                 _start_snapshot()
                 writer.line(_encode(_header()))
                 natural = _natural_keys()
-                for model in backed_up_models():
+                for model in backed_up_models() if include_tables else ():
                     label = model._meta.label_lower
                     tables[label] = _write_table(writer, model, natural, progress)
             files = _write_media(writer, progress)
@@ -423,7 +424,7 @@ def _check_known_here(contents):
                 f"{unknown[0]} is unknown here): upgrade the code, then restore"
             )
     for label, names in contents.columns.items():
-        model = _model(label)
+        model = model_for(label)
         known = {f.attname for f in _columns(model)}
         unknown = [name for name in names if name not in known]
         if unknown:
@@ -437,10 +438,10 @@ def _check_known_here(contents):
             raise BackupError(f"{label}.{missing[0]} is missing from the backup and has no default")
 
 
-def _model(label):
+def model_for(label):
     app_label, _, model_name = label.partition(".")
     try:
-        return apps.get_model(app_label, model_name)
+        return apps.getmodel_for(app_label, model_name)
     except LookupError:
         raise BackupError(f"the backup has table {label}, which this site does not") from None
 
@@ -449,7 +450,7 @@ def _model(label):
 
 
 def site_is_used():
-    return any(apps.get_model(label)._base_manager.exists() for label in USED_SITE_MODELS)
+    return any(apps.getmodel_for(label)._base_manager.exists() for label in USED_SITE_MODELS)
 
 
 @dataclass
@@ -479,7 +480,7 @@ def restore(path, contents, *, progress=None):
             _rebuild_search_index()
         _add_indexes(indexes)
         restored = {
-            label: _model(label)._base_manager.count() if label in loaded_labels else None
+            label: model_for(label)._base_manager.count() if label in loaded_labels else None
             for label in contents.tables
         }
         wrong = [
@@ -489,7 +490,7 @@ def restore(path, contents, *, progress=None):
         ]
         if wrong:
             raise BackupError(f"restored counts differ from the file's for {', '.join(wrong)}")
-    files = _restore_media(path, progress)
+    files = restore_media(path, progress)
     return Restored(contents.tables, restored, files, time.monotonic() - started)
 
 
@@ -539,7 +540,7 @@ def _load_tables(path, contents, progress):
             for _ in rows:  # rebuilt instead
                 pass
             continue
-        model = _model(label)
+        model = model_for(label)
         total = contents.tables[label]
 
         def report(done, label=label, total=total):
@@ -853,7 +854,7 @@ def _rebuild_search_index():
     Paper.objects.all().update_search_vectors()
 
 
-def _restore_media(path, progress):
+def restore_media(path, progress):
     """Write the file's uploaded files into MEDIA_ROOT, each via a temporary name."""
     root = media_root()
     handle, target, files = None, None, 0

@@ -20,7 +20,7 @@ def seed(summaries):
     print("seeded", Summary.objects.count())
 
 
-def write_until(stop_file):
+def write_until(stop_file, prefix="busy"):
     """New summaries with votes and comments on them, one transaction each, until
     ``stop_file`` exists; prints how many it wrote."""
     users = list(User.objects.order_by("pk")[:5])
@@ -30,7 +30,7 @@ def write_until(stop_file):
             Path(stop_file + ".started").touch()  # the first write is committed
         if Path(stop_file).exists():
             break
-        _write_one(users, f"busy{n}")
+        _write_one(users, f"{prefix}{n}")
         written += 1
     print("written", written)
     sys.stdout.flush()
@@ -38,7 +38,8 @@ def write_until(stop_file):
 
 @transaction.atomic
 def _write_one(users, key):
-    paper = Paper.objects.create(bibtex_key=f"test/{key}", title=f"Paper {key}", year=2020)
+    key = key if "/" in key else f"test/{key}"
+    paper = Paper.objects.create(bibtex_key=key, title=f"Paper {key}", year=2020)
     writer, *voters = users
     summary = Summary.objects.create(
         paper=paper, author=writer, source=f"A summary of $x_{{{key}}}$ and its *ideas*."

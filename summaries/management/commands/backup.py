@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from shortscience import backups
+from shortscience import backups, pg_backups
 
 
 class Command(BaseCommand):
@@ -18,18 +18,29 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dir", default="backups", help="where dated backups go")
         parser.add_argument(
+            "--pg-dump",
+            action="store_true",
+            help="PostgreSQL only: pg_dump -Fc (faster, PostgreSQL to PostgreSQL) with a"
+            " manifest and the uploaded files beside it",
+        )
+        parser.add_argument(
             "--keep",
             type=int,
             metavar="N",
             help="afterwards delete all but the N newest shortscience-<time> backups there",
         )
 
-    def handle(self, *args, path=None, dir="backups", keep=None, **options):
+    def handle(self, *args, path=None, dir="backups", keep=None, pg_dump=False, **options):
         if keep is not None and keep < 1:
             raise CommandError("--keep must be at least 1")
-        path = Path(path) if path else backups.default_path(dir)
+        suffix = "pgdump" if pg_dump else "jsonl.gz"
+        path = Path(path) if path else backups.default_path(dir, suffix)
         progress = self._progress if options["verbosity"] >= 1 else None
-        counts = backups.write_backup(path, progress=progress)
+        write = pg_backups.write_pg_dump if pg_dump else backups.write_backup
+        try:
+            counts = write(path, progress=progress)
+        except backups.BackupError as error:
+            raise CommandError(f"No backup written: {error}") from None
         if progress:
             self.stderr.write("")
         rows = sum(counts.values())

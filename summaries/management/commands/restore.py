@@ -4,14 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from papers.models import Venue
-from shortscience import backups
+from shortscience import backups, pg_backups
 from shortscience.pagecache import content_changed
 
 
 class Command(BaseCommand):
     help = (
-        "Load a file written by `manage.py backup` into an empty database (migrated here"
-        " first). The whole file is checked before anything changes."
+        "Load a file written by `manage.py backup` (portable, or --pg-dump) into an empty"
+        " database. The whole file is checked before anything changes."
     )
 
     def add_arguments(self, parser):
@@ -25,9 +25,17 @@ class Command(BaseCommand):
     def handle(self, *args, path, force=False, **options):
         if backups.is_legacy(path):
             return self._restore_legacy(path, force)
+        dump = pg_backups.is_pg_dump(path)
         self.stderr.write(f"Checking {path} ...")
         try:
-            contents = backups.check_file(path)
+            if dump:
+                contents = pg_backups.check_pg_dump(path)
+                tables, files, created = contents["tables"], contents["files"], contents["created"]
+                source = "pg_dump"
+            else:
+                contents = backups.check_file(path)
+                tables, files = contents.tables, contents.files
+                created, source = contents.header["created"], contents.header["database"]
         except FileNotFoundError:
             raise CommandError(f"No such file: {path}") from None
         except backups.BackupError as error:
@@ -35,9 +43,8 @@ class Command(BaseCommand):
                 f"{path} cannot be restored: {error}. Nothing was changed."
             ) from None
         self.stderr.write(
-            f"  {sum(contents.tables.values()):,} rows in {len(contents.tables)} tables,"
-            f" {contents.files:,} uploaded files; written {contents.header['created']}"
-            f" from {contents.header['database']}"
+            f"  {sum(tables.values()):,} rows in {len(tables)} tables, {files:,} uploaded"
+            f" files; written {created} from {source}"
         )
         call_command("migrate", interactive=False, verbosity=0)
         if backups.site_is_used() and not force:
@@ -47,7 +54,11 @@ class Command(BaseCommand):
             )
         progress = self._progress if options["verbosity"] >= 1 else None
         try:
-            result = backups.restore(path, contents, progress=progress)
+            if dump:
+                result = pg_backups.restore_pg_dump(path, contents, progress=progress)
+                call_command("migrate", interactive=False, verbosity=0)  # code newer than dump
+            else:
+                result = backups.restore(path, contents, progress=progress)
         except backups.BackupError as error:
             raise CommandError(f"Restore failed and was rolled back: {error}") from None
         if progress:
@@ -58,7 +69,14 @@ class Command(BaseCommand):
             restored = result.restored[label]
             restored = "rebuilt" if restored is None else f"{restored:,}"
             self.stdout.write(f"{label:<34} {rows:>10,} {restored:>10}")
-        self.stdout.write(f"{'uploaded files':<34} {contents.files:>10,} {result.files:>10,}")
+        self.stdout.write(f"{'uploaded files':<34} {files:>10,} {result.files:>10,}")
+        differ = [
+            label
+            for label, rows in result.restored.items()
+            if rows is not None and rows != result.in_file[label]
+        ]
+        if differ:
+            raise CommandError(f"Restored, but counts differ from the file's: {', '.join(differ)}")
         self.stdout.write(self.style.SUCCESS(f"Restored {path} in {result.seconds:.1f} s"))
 
     def _progress(self, label, done, total):
