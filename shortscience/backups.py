@@ -441,7 +441,7 @@ def _check_known_here(contents):
 def model_for(label):
     app_label, _, model_name = label.partition(".")
     try:
-        return apps.getmodel_for(app_label, model_name)
+        return apps.get_model(app_label, model_name)
     except LookupError:
         raise BackupError(f"the backup has table {label}, which this site does not") from None
 
@@ -450,7 +450,7 @@ def model_for(label):
 
 
 def site_is_used():
-    return any(apps.getmodel_for(label)._base_manager.exists() for label in USED_SITE_MODELS)
+    return any(apps.get_model(label)._base_manager.exists() for label in USED_SITE_MODELS)
 
 
 @dataclass

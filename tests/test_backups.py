@@ -102,8 +102,14 @@ def _file_tables(path):
     return json.loads(trailer)["tables"]
 
 
-@pytest.mark.parametrize("vendor", VENDORS)
-def test_backup_taken_while_others_write_restores_completely(vendor, new_database, tmp_path):
+@pytest.mark.parametrize(
+    "vendor,pg_dump",
+    [("sqlite", False), *([("postgresql", False), ("postgresql", True)] * ON_POSTGRES)],
+    ids=lambda value: {False: "portable", True: "pg_dump"}.get(value, value),
+)
+def test_backup_taken_while_others_write_restores_completely(
+    vendor, pg_dump, new_database, tmp_path
+):
     source = new_database(vendor)
     assert _manage("migrate", "--noinput", env=source).returncode == 0
     _shell("from tests.backup_activity import seed; seed(300)", source)
@@ -123,8 +129,8 @@ def test_backup_taken_while_others_write_restores_completely(vendor, new_databas
         while not Path(stop + ".started").exists():
             assert writer.poll() is None and time.monotonic() < deadline, writer.stderr.read()
             time.sleep(0.05)
-        backup = tmp_path / "busy.jsonl.gz"
-        taken = _manage("backup", str(backup), env=source)
+        backup = tmp_path / ("busy.pgdump" if pg_dump else "busy.jsonl.gz")
+        taken = _manage("backup", *["--pg-dump"] * pg_dump, str(backup), env=source)
         assert taken.returncode == 0, taken.stderr
         assert writer.poll() is None, "the writer kept writing all through the backup"
     finally:
@@ -133,7 +139,7 @@ def test_backup_taken_while_others_write_restores_completely(vendor, new_databas
     assert writer.returncode == 0, err
     assert int(out.split()[-1]) > 0
 
-    in_file = _file_tables(backup)
+    in_file = _manifest_tables(backup) if pg_dump else _file_tables(backup)
     after = _counts(source)
     # Written during and after the backup: the site has more than the snapshot.
     assert after["summaries"] > in_file["summaries.summary"] >= 300
@@ -154,6 +160,13 @@ def test_backup_taken_while_others_write_restores_completely(vendor, new_databas
     # votes and one comment: nothing half-written made it in.
     assert in_file["summaries.vote"] == 3 * in_file["summaries.summary"]
     assert in_file["summaries.comment"] == in_file["summaries.summary"]
+    # New rows get ids of their own after the restored ones.
+    _shell("from tests.backup_activity import add_one; add_one('after-restore')", target)
+    assert _counts(target)["votes"] == in_file["summaries.vote"] + 3
+
+
+def _manifest_tables(path):
+    return json.loads(Path(f"{path}.manifest.json").read_text())["tables"]
 
 
 def _row(output, label):
@@ -351,3 +364,33 @@ def test_text_that_looks_like_a_null_marker_survives(site, tmp_path):
     assert Summary.objects.get().moderation_reason == "\\N"
     assert Comment.objects.get().source == 'tab\there, quote " and a\nnewline, \\ too'
     assert connection.vendor in VENDORS
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="pg_dump backs up PostgreSQL only")
+@pytest.mark.parametrize(
+    "damage,message",
+    [
+        (lambda dump: dump.write_bytes(dump.read_bytes()[:-100]), "checksum mismatch"),
+        (lambda dump: Path(f"{dump}.manifest.json").unlink(), "an interrupted backup"),
+    ],
+    ids=["truncated dump", "no manifest"],
+)
+def test_a_damaged_pg_dump_changes_nothing(damage, message, new_database, tmp_path):
+    source = new_database("postgresql")
+    assert _manage("migrate", "--noinput", env=source).returncode == 0
+    _shell("from tests.backup_activity import seed; seed(2)", source)
+    dump = tmp_path / "site.pgdump"
+    assert _manage("backup", "--pg-dump", str(dump), env=source).returncode == 0
+    damage(dump)
+    _shell("from tests.backup_activity import add_one; add_one('after')", source)
+    refused = _manage("restore", "--force", str(dump), env=source)
+    assert refused.returncode != 0 and message in refused.stderr
+    assert "Nothing was changed" in refused.stderr
+    assert _counts(source)["summaries"] == 3
+
+
+def test_pg_dump_needs_postgresql(site, tmp_path):
+    if ON_POSTGRES:
+        pytest.skip("on PostgreSQL it works")
+    with pytest.raises(CommandError, match="needs PostgreSQL"):
+        call_command("backup", "--pg-dump", str(tmp_path / "x.pgdump"), verbosity=0)
