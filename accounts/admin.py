@@ -156,7 +156,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 # Links in these let whoever reads them into an account: the admin never shows their text.
-SECRET_MAIL_KINDS = {"confirmation", "password-reset"}
+SECRET_MAIL_KINDS = {"confirmation", "email-change", "password-reset"}
 
 
 @admin.register(OutgoingMessage)

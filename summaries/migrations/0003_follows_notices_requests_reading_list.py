@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_outgoing_message'),
+        ('accounts', '0005_outgoing_message'),
         ('papers', '0005_cheaper_imports'),
         ('summaries', '0002_moderationaction'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_user_email_lower'),
+        ('accounts', '0004_email_change_rendered_bio_retired_usernames'),
     ]
 
     operations = [
