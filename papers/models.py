@@ -156,6 +156,8 @@ class Paper(models.Model):
     title_key = models.CharField(max_length=255, blank=True, editable=False)
     # Denormalized: how many public summaries the paper has (kept by Summary.save/delete).
     public_summary_count = models.PositiveIntegerField(default=0)
+    # Denormalized: page views so far, added to by papers.viewcounts when it flushes a batch.
+    view_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -314,3 +316,23 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"Search document of paper {self.paper_id}"
+
+
+class PaperViewDay(models.Model):
+    """How many times a paper's page was read on one day (UTC), bots and repeat views left
+    out. Written in batches by papers.viewcounts; nothing about the readers is kept."""
+
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="view_days", db_index=False
+    )
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "day"], name="paperviewday_unique_day")
+        ]
+        indexes = [models.Index(fields=["day", "-views"], name="paperviewday_popular")]
+
+    def __str__(self):
+        return f"{self.views} views of paper {self.paper_id} on {self.day}"

@@ -9,6 +9,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
@@ -16,7 +18,7 @@ from summaries.cards import paper_cards, shared_fragment, summary_cards
 from summaries.models import Citation, Comment, Summary
 from summaries.pagination import paginate
 
-from . import bibtex, search, sharing
+from . import badges, bibtex, search, sharing
 from .bibtex_export import bibtex_for_papers, paper_bibtex
 from .forms import AddPapersForm
 from .importing import apply_import, plan_import, quiet_bibtexparser
@@ -25,6 +27,7 @@ from .search_form import SearchForm
 
 # Proxies and browsers may merge the two slashes of a URL pasted into a path.
 _MERGED_SCHEME_SLASHES = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
+_USERNAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
 def _get_paper_or_redirect(key, *, to=None):
@@ -139,7 +142,10 @@ def legacy_paper(request):
     key = request.GET.get("bibtexKey", "").strip()
     if not key:
         raise Http404("No bibtexKey given.")
-    return redirect(reverse("papers:detail", args=[key]), permanent=True)
+    # "&a=<username>" named one writer's summary: today it is the page's #<username>.
+    writer = request.GET.get("a", "").strip()
+    anchor = f"#{writer}" if _USERNAME.match(writer) else ""
+    return redirect(reverse("papers:detail", args=[key]) + anchor, permanent=True)
 
 
 @require_GET
@@ -349,6 +355,30 @@ def paper_bibtex_view(request, key):
     if redirection:
         return redirection
     return _bibtex_response(paper_bibtex(paper), paper.bibtex_key)
+
+
+BADGE_CACHE_SECONDS = 3600
+
+
+@require_GET
+def paper_badge(request, key):
+    """The paper's SVG badge for other sites to embed: public, cacheable, and allowed to be
+    loaded from any origin."""
+    try:
+        paper, redirection = _get_paper_or_redirect(key, to="papers:badge")
+    except Http404:
+        paper, redirection = None, None
+    if redirection:
+        return redirection
+    count = paper.public_summary_count if paper else None
+    body = badges.badge_svg(count)
+    response = HttpResponse(body, content_type="image/svg+xml", status=200 if paper else 404)
+    response["Cache-Control"] = f"public, max-age={BADGE_CACHE_SECONDS}"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response["Access-Control-Allow-Origin"] = "*"
+    etag = quote_etag(hashlib.sha256(body.encode()).hexdigest()[:16])
+    response["ETag"] = etag
+    return get_conditional_response(request, etag=etag, response=response)
 
 
 @require_GET

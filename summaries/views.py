@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from papers import sections
 from papers.models import Paper, Venue
 from shortscience import ratelimit
 from summaries.pagination import paginate
@@ -34,19 +35,26 @@ from .writing import (
 )
 
 HOME_TABS = {
-    "popular": ("Popular", "Best recent summaries: score with time decay", "popular"),
+    "popular": ("Popular today", "Summaries of the papers most read today", "popular_today"),
     "recent": ("Recent", "Newest and recently edited summaries", "recent"),
     "top": ("Top", "Highest-scored summaries of all time", "best_first"),
 }
+# The original site's names for the tabs.
+OLD_TAB_NAMES = {"best": "top", "new": "recent"}
 
 
 @require_GET
 def home(request):
-    tab = request.GET.get("tab", "recent")
+    tab = request.GET.get("tab", "popular")
+    tab = OLD_TAB_NAMES.get(tab, tab)
     if tab not in HOME_TABS:
-        tab = "recent"
+        tab = "popular"
+    section = sections.named(request.GET.get("s"))
     ordering = HOME_TABS[tab][2]
-    summaries = getattr(Summary.objects.public(), ordering)().with_vote_of(request.user)
+    public = Summary.objects.public()
+    if section:
+        public = section.filter(public, paper="paper__")
+    summaries = getattr(public, ordering)().with_vote_of(request.user)
     page = paginate(request, summaries)
     return render(
         request,
@@ -54,9 +62,12 @@ def home(request):
         {
             "tab": tab,
             "tabs": [(key, label, hint) for key, (label, hint, _) in HOME_TABS.items()],
+            "section": section.name if section else sections.ALL,
+            "sections": sections.NAMES,
             "page": page,
             "cards": summary_cards(request, page.object_list),
             "public_count": page.paginator.count,
+            "query_string": f"s={section.name}" if section else "",
         },
     )
 
