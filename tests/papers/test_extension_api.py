@@ -13,9 +13,8 @@ def test_batch_gives_each_id_its_paper_and_summary_count(client, summary, venue,
         "10.1038/nature14539", venue=None, title="Deep learning", doi="10.1038/nature14539"
     )
     PaperAlias.objects.create(key="journals/corr/RenHG015", paper=summary.paper)
-    response = client.get(
-        "/api/papers/?ids=1506.01497,10.1038/NATURE14539,journals/corr/RenHG015,2101.00001,deep learning"
-    )
+    ids = "1506.01497,10.1038/NATURE14539,journals/corr/RenHG015,2101.00001,deep learning"
+    response = client.get(f"/api/papers/?ids={ids}")
     assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
     papers = response.json()["papers"]
     assert list(papers) == [
