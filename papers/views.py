@@ -2,6 +2,7 @@ import hashlib
 import re
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.db.models import F, Prefetch, Sum
@@ -14,13 +15,14 @@ from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
+from shortscience import ratelimit
 from summaries.cards import paper_cards, shared_fragment, summary_cards
 from summaries.models import Citation, Comment, Summary
 from summaries.pagination import paginate
 
-from . import badges, bibtex, search, sharing
+from . import badges, bibtex, lookup, search, sharing
 from .bibtex_export import bibtex_for_papers, paper_bibtex
-from .forms import AddPapersForm
+from .forms import AddPapersForm, digest_of
 from .importing import apply_import, plan_import, quiet_bibtexparser
 from .models import Author, Keyword, Paper, PaperAlias, Venue
 from .search_form import SearchForm
@@ -213,13 +215,15 @@ def search_page(request):
     """Search results; a query that is a key, arXiv id or DOI of a paper goes straight to it."""
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    results = ""
+    results = not_here = ""
     filters = request.GET.copy()
     filters.pop("page", None)
     if query:
         paper = search.paper_named_by(query)
         if paper:
             return redirect(paper)
+        if lookup.identify(query):
+            not_here = lookup.add_url_for(query)
 
         def found():
             # Authors and keywords are read only for headers not in the fragment cache.
@@ -242,7 +246,8 @@ def search_page(request):
             "search",
             hashlib.sha256(urlencode(asked).encode()).hexdigest()[:32],
         )
-    return render(request, "papers/search.html", {"form": form, "query": query, "results": results})
+    context = {"form": form, "query": query, "results": results, "not_here": not_here}
+    return render(request, "papers/search.html", context)
 
 
 @require_GET
@@ -289,6 +294,8 @@ def _skeleton_entry(key):
 def add_papers(request):
     """Paste or upload BibTeX, see what each entry would do, then import it all at once."""
     missing_key = request.GET.get("key", "").strip()
+    if request.method == "GET" and request.GET.get("id", "").strip():
+        return _add_by_identifier(request, request.GET["id"].strip())
     if request.method == "GET":
         form = AddPapersForm(initial={"bibtex": _skeleton_entry(missing_key)})
         return render(request, "papers/add.html", {"form": form, "missing_key": missing_key})
@@ -324,6 +331,41 @@ def add_papers(request):
         "text_changed": text_changed,
         "raced": raced,
     }
+    return render(request, "papers/add.html", context)
+
+
+def _add_by_identifier(request, text):
+    """The add page with the paper an arXiv id, DOI or dblp key names, fetched from the service
+    that knows it and previewed as BibTeX; or why not, with the BibTeX paste to fall back on."""
+    paper = search.paper_named_by(text)
+    if paper:
+        messages.info(request, "This paper is already on ShortScience.")
+        return redirect(paper)
+    context = {"form": AddPapersForm(), "identifier": text}
+    identifier = lookup.identify(text)
+    if identifier is None:
+        context["lookup_error"] = (
+            "That is not an arXiv id, a DOI or a dblp key, so it cannot be looked up."
+        )
+        return render(request, "papers/add.html", context, status=400)
+    if not ratelimit.allow(user=request.user, action="lookup"):
+        context["lookup_error"] = ratelimit.limit_for("lookup").message
+        return render(request, "papers/add.html", context, status=429)
+    try:
+        found = lookup.look_up(identifier)
+    except lookup.ServiceError as error:
+        context["lookup_error"] = str(error)
+        context["failed_service"] = error.service
+        return render(request, "papers/add.html", context, status=404 if error.missing else 502)
+    text = found.bibtex
+    plan = plan_import(bibtex.parse_bibtex(text))
+    context.update(
+        form=AddPapersForm(initial={"bibtex": text, "previewed": digest_of(text)}),
+        plan=plan,
+        counts=plan.counts(),
+        encoding="UTF-8",
+        found_on=found.service,
+    )
     return render(request, "papers/add.html", context)
 
 
