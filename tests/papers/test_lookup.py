@@ -162,7 +162,7 @@ def test_unknown_everywhere_says_so_and_offers_the_paste(client, author, service
     assert page.status_code == 404
     text = page.content.decode()
     assert "arXiv does not know this paper." in text
-    assert "Paste the paper&#x27;s BibTeX below instead." in text and 'name="bibtex"' in text
+    assert "Paste the paper's BibTeX below instead." in text and 'name="bibtex"' in text
     page = add_page(client, "10.9999/nowhere")  # 404 at Crossref, then at DataCite
     assert page.status_code == 404
     assert "Crossref and DataCite do not know this DOI." in page.content.decode()
