@@ -16,6 +16,7 @@ from shortscience import ratelimit
 from summaries.cards import summary_cards
 from summaries.models import Summary
 from summaries.pagination import paginate
+from summaries.readership import readership
 
 from . import exporting
 from .deletion import delete_account
@@ -165,7 +166,8 @@ def account_settings(request):
         form = SettingsForm(instance=request.user)
     else:
         return HttpResponseNotAllowed(["GET", "POST"])
-    return render(request, "accounts/settings.html", {"form": form})
+    context = {"form": form, "readership": readership(request.user)}
+    return render(request, "accounts/settings.html", context)
 
 
 EXPORTS = {
