@@ -3,12 +3,14 @@ it, here a local server that plays back recorded answers (tests/papers/recorded)
 name the service and leave the BibTeX paste; searches and 404s offer to add unknown papers."""
 
 import http.server
+import io
 import os
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from papers import lookup
 from papers.forms import digest_of
@@ -270,3 +272,21 @@ def test_identify_reads_the_usual_spellings():
     )
     assert lookup.identify("https://dblp.org/rec/conf/nips/VaswaniSPUJGKP17.html").kind == "dblp"
     assert lookup.identify("hello world") is None
+
+
+def test_an_id_of_the_arxiv_snapshot_is_used_without_going_out(client, author, services, tmp_path):
+    snapshot = tmp_path / "arxiv.json"
+    snapshot.write_text(
+        '{"id": "1706.03762", "title": "Attention Is All You Need", "authors": "Ashish Vaswani",'
+        ' "categories": "cs.CL cs.LG", "abstract": "Transformers.",'
+        ' "versions": [{"version": "v1", "created": "Mon, 12 Jun 2017 17:57:34 GMT"}]}\n'
+    )
+    call_command("import_arxiv", str(snapshot), stdout=io.StringIO(), stderr=io.StringIO())
+    client.force_login(author)
+    for identifier in ("1706.03762", "https://arxiv.org/abs/1706.03762v7"):
+        response = add_page(client, identifier)
+        assert response["Location"] == "/paper/journals/corr/1706.03762/"
+    assert client.get("/search/", {"q": "arXiv:1706.03762"})["Location"] == (
+        "/paper/journals/corr/1706.03762/"
+    )
+    assert services.requests == []
