@@ -51,6 +51,7 @@ class ServiceError(Exception):
     def __init__(self, service, message, *, missing=False):
         super().__init__(f"{service} {message}")
         self.service = service
+        self.detail = message
         self.missing = missing
 
 
@@ -111,8 +112,7 @@ def look_up(identifier):
         found = _FETCHERS[identifier.kind](identifier.value)
     except ServiceError as error:
         if error.missing:
-            message = str(error)[len(error.service) + 1 :]
-            cache.set(cache_key, ("missing", error.service, message), MISSING_SECONDS)
+            cache.set(cache_key, ("missing", error.service, error.detail), MISSING_SECONDS)
         raise
     cache.set(cache_key, ("found", found.bibtex, found.service), FOUND_SECONDS)
     return found

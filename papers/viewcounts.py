@@ -54,6 +54,7 @@ class ViewBuffer:
     def __init__(self):
         self._lock = threading.Lock()
         self._pending = Counter()
+        self._total = 0
         self._since = time.monotonic()
 
     def add(self, day, key):
@@ -61,25 +62,29 @@ class ViewBuffer:
             if not self._pending:
                 self._since = time.monotonic()
             self._pending[(day, key)] += 1
+            self._total += 1
 
     def due(self):
         with self._lock:
             if not self._pending:
                 return False
             return (
-                sum(self._pending.values()) >= settings.VIEW_FLUSH_VIEWS
+                self._total >= settings.VIEW_FLUSH_VIEWS
                 or len(self._pending) >= MAX_PENDING_PAPERS
                 or time.monotonic() - self._since >= settings.VIEW_FLUSH_SECONDS
             )
 
     def take(self):
         with self._lock:
-            taken, self._pending = self._pending, Counter()
+            taken, self._pending, self._total = self._pending, Counter(), 0
             return taken
 
     def put_back(self, counts):
         with self._lock:
+            if not self._pending:
+                self._since = time.monotonic()
             self._pending.update(counts)
+            self._total += sum(counts.values())
 
     def pending(self):
         with self._lock:
@@ -169,7 +174,8 @@ def count_views(get_response):
         if request.method == "GET" and response.status_code == 200:
             key = paper_key_of(request.path_info)
             if key is not None and record_view(request, key) and buffer.due():
-                # After the body has gone out: the reader does not wait for the write.
+                # Run by response.close(), once the server has sent the body (and before
+                # Django's request_finished closes old connections): no reader waits for it.
                 response._resource_closers.append(flush)
         return response
 
