@@ -40,6 +40,8 @@ REPEAT_WINDOW = 3600
 # Reading more distinct papers than this before a flush forces one: memory stays bounded.
 MAX_PENDING_PAPERS = 5000
 PAPER_PAGE = "papers:detail"
+# Rows per INSERT statement (SQLite allows 999 parameters in older builds).
+UPSERT_ROWS = 300
 
 
 @functools.lru_cache(maxsize=4096)
@@ -149,12 +151,16 @@ def _write(counts):
         return 0
     table = connection.ops.quote_name(PaperViewDay._meta.db_table)
     with connection.cursor() as cursor:
-        # One statement for new days and existing ones, on PostgreSQL and SQLite alike.
-        cursor.executemany(
-            f"INSERT INTO {table} (paper_id, day, views) VALUES (%s, %s, %s) "
-            f"ON CONFLICT (paper_id, day) DO UPDATE SET views = {table}.views + excluded.views",
-            rows,
-        )
+        # New days and existing ones in one statement per chunk, on PostgreSQL and SQLite alike.
+        for start in range(0, len(rows), UPSERT_ROWS):
+            chunk = rows[start : start + UPSERT_ROWS]
+            cursor.execute(
+                f"INSERT INTO {table} (paper_id, day, views) VALUES "
+                + ", ".join(["(%s, %s, %s)"] * len(chunk))
+                + f" ON CONFLICT (paper_id, day) DO UPDATE SET views = {table}.views"
+                " + excluded.views",
+                [value for row in chunk for value in row],
+            )
     totals = Counter()
     for paper_id, _, views in rows:
         totals[paper_id] += views

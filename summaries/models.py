@@ -1,11 +1,10 @@
-import datetime
 import math
 import random
 import secrets
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, FilteredRelation, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from papers.models import Paper, PaperAlias
@@ -79,13 +78,6 @@ class SummaryQuerySet(models.QuerySet):
 
     def recent(self):
         return self.order_by("-edited", "-pk")
-
-    def popular_today(self):
-        """By how often their paper was read today (papers.viewcounts), then as popular()."""
-        today = datetime.datetime.now(datetime.UTC).date()
-        return self.alias(
-            today=FilteredRelation("paper__view_days", condition=Q(paper__view_days__day=today))
-        ).order_by(F("today__views").desc(nulls_last=True), "-hotness", "-pk")
 
     def pick_random(self):
         """One summary of this queryset at random, or None, in index lookups rather than an

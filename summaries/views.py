@@ -23,6 +23,7 @@ from .commenting import delete_comment, post_comment
 from .diffing import diff_texts
 from .forms import CommentForm, ReportForm, SummaryForm
 from .models import Comment, Revision, Summary, render_summary_source
+from .popular import PopularToday
 from .reporting import file_report
 from .voting import cast_vote
 from .writing import (
@@ -54,7 +55,10 @@ def home(request):
     public = Summary.objects.public()
     if section:
         public = section.filter(public, paper="paper__")
-    summaries = getattr(public, ordering)().with_vote_of(request.user)
+    if ordering == "popular_today":
+        summaries = PopularToday(public.with_vote_of(request.user))
+    else:
+        summaries = getattr(public, ordering)().with_vote_of(request.user)
     page = paginate(request, summaries)
     return render(
         request,

@@ -145,3 +145,23 @@ def test_popular_today_lists_the_papers_most_read_today_first(client, venue, aut
     assert 'aria-current="page" class="active">Popular today</a>' in page
     order = [page.index(f"On {p.title}.") for p in (read_today, quiet, read_before)]
     assert order == sorted(order)
+
+
+def test_popular_today_pages_run_on_from_the_read_papers_to_the_rest(
+    client, venue, author, settings
+):
+    settings.PAGE_SIZE = 2
+    today = datetime.datetime.now(datetime.UTC).date()
+    titles = []
+    for i in range(5):
+        paper = make_paper(f"conf/nips/Page{i}", venue=venue, title=f"Paper number {i}")
+        make_summary(paper, author, f"On paper number {i}.")
+        if i < 3:  # read today, the most read first: 0, 1, 2; then the newest first: 4, 3
+            PaperViewDay.objects.create(paper=paper, day=today, views=10 - i)
+        titles.append(f"On paper number {i}.")
+    seen = []
+    for number in (1, 2, 3):
+        page = client.get("/", {"page": number}).content.decode()
+        seen += sorted((page.index(t), t) for t in titles if t in page)
+    assert [t for _, t in seen] == [titles[0], titles[1], titles[2], titles[4], titles[3]]
+    assert client.get("/", {"page": 4}).status_code == 404
