@@ -10,6 +10,7 @@ page costs a few index scans, whatever the number of summaries.
 import datetime
 from functools import cached_property
 
+from django.conf import settings
 from django.db.models import F
 
 # Long columns that no card shows (as summaries.cards leaves out for querysets).
@@ -37,7 +38,9 @@ class PopularToday:
 
     @staticmethod
     def _cards(queryset):
-        return queryset.select_related("author", "paper__venue").defer(*UNSHOWN)
+        # As summaries.cards loads a queryset: its text only when its card is not cached.
+        unshown = (*UNSHOWN, "html") if settings.PAGE_CACHE_SECONDS else UNSHOWN
+        return queryset.select_related("author", "paper__venue").defer(*unshown)
 
     def __getitem__(self, index):
         if not isinstance(index, slice):
