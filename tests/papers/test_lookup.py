@@ -290,3 +290,53 @@ def test_an_id_of_the_arxiv_snapshot_is_used_without_going_out(client, author, s
         "/paper/journals/corr/1706.03762/"
     )
     assert services.requests == []
+
+
+SERVICES = {
+    # service: (identifier, path asked, recorded good answer, recorded malformed answer)
+    "arXiv": ("1706.03762", ARXIV, "arxiv-1706.03762.xml", "arxiv-malformed.xml"),
+    "Crossref": ("10.1038/nature14539", CROSSREF, "crossref-10.1038-nature14539.json",
+                 "crossref-malformed.json"),
+    "DataCite": ("10.5281/zenodo.3242074", "/datacite/dois/10.5281/zenodo.3242074",
+                 "datacite-10.5281-zenodo.3242074.json", "datacite-malformed.json"),
+    "dblp": ("conf/nips/VaswaniSPUJGKP17", "/dblp/rec/conf/nips/VaswaniSPUJGKP17.bib",
+             "dblp-conf-nips-VaswaniSPUJGKP17.bib", "dblp-malformed.bib"),
+}  # fmt: skip
+FAILURES = {
+    "timeout": (502, "did not answer within 1 second."),
+    "404": (404, ""),
+    "malformed": (502, "sent an answer that could not be read."),
+    "rate-limit": (502, "is refusing requests for 30 seconds (HTTP 429, too many requests)."),
+}
+
+
+NOT_FOUND = {
+    "Crossref": "Crossref and DataCite do not know this DOI.",
+    "DataCite": "Crossref and DataCite do not know this DOI.",
+}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_failing_every_way_is_named_and_saves_nothing(
+    client, author, services, service, failure
+):
+    identifier, path, good, malformed = SERVICES[service]
+    if failure == "timeout":
+        services.answer(path, file=good, delay=1.5)
+    elif failure == "malformed":
+        services.answer(path, file=malformed)
+    elif failure == "rate-limit":
+        services.answer(path, b"Too many requests", status=429, headers={"Retry-After": "30"})
+    # 404: the server's answer for anything it has no recording of.
+    client.force_login(author)
+    page = add_page(client, identifier)
+    status, message = FAILURES[failure]
+    expected = f"{service} {message}"
+    if failure == "404":  # a DOI is looked for at Crossref, then at DataCite
+        expected = NOT_FOUND.get(service, f"{service} does not know this paper.")
+    text = page.content.decode()
+    assert page.status_code == status
+    assert expected in text
+    assert "Paste the paper's BibTeX below instead." in text and 'name="bibtex"' in text
+    assert not Paper.objects.exists()
