@@ -69,3 +69,10 @@ def test_others_cannot_see_a_writers_views(client, summary, stranger):
     assert client.get("/accounts/settings/").status_code == 302
     client.force_login(stranger)
     assert "4 views" not in client.get("/accounts/settings/").content.decode()
+
+
+def test_own_profile_links_to_the_views(client, summary, author):
+    assert "How often the papers you summarized" not in client.get("/user/alice/").content.decode()
+    client.force_login(author)
+    page = client.get("/user/alice/").content.decode()
+    assert 'href="/accounts/settings/#views">How often the papers you summarized are read' in page

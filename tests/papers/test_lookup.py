@@ -17,8 +17,9 @@ from papers.forms import digest_of
 from papers.models import Paper
 
 RECORDED = Path(__file__).parent / "recorded"
-# Ports of this project's range, one block per test worker.
-PORTS = range(9500 + 20 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0), 9600)
+# Ports of this project's range (9500-9599), each test worker starting at its own.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+PORTS = [9500 + (20 * _WORKER + step) % 100 for step in range(100)]
 
 
 class Services(http.server.ThreadingHTTPServer):
