@@ -406,15 +406,20 @@ BADGE_CACHE_SECONDS = 3600
 def paper_badge(request, key):
     """The paper's SVG badge for other sites to embed: public, cacheable, and allowed to be
     loaded from any origin."""
-    try:
-        paper, redirection = _get_paper_or_redirect(key, to="papers:badge")
-    except Http404:
-        paper, redirection = None, None
-    if redirection:
-        return redirection
-    count = paper.public_summary_count if paper else None
+    # One query for a paper's own key; aliases and other identifiers redirect to it.
+    count = Paper.objects.filter(bibtex_key=key).values_list("public_summary_count", flat=True)
+    count = count.first()
+    if count is None:
+        try:
+            _, redirection = _get_paper_or_redirect(key, to="papers:badge")
+        except Http404:
+            redirection = None
+        if redirection:
+            return redirection
     body = badges.badge_svg(count)
-    response = HttpResponse(body, content_type="image/svg+xml", status=200 if paper else 404)
+    response = HttpResponse(
+        body, content_type="image/svg+xml", status=404 if count is None else 200
+    )
     response["Cache-Control"] = f"public, max-age={BADGE_CACHE_SECONDS}"
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
     response["Access-Control-Allow-Origin"] = "*"

@@ -105,3 +105,8 @@ def test_paper_page_offers_the_badge_snippet_to_copy(client, summary, settings):
     assert f'&lt;img src="{badge}"' in page
     assert f"[![Summaries on ShortScience]({badge})]" in page
     assert 'data-copy="badge-html"' in page
+
+
+def test_badge_costs_one_query(client, summary, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert client.get("/paper/conf/nips/RenHGS15/badge.svg").status_code == 200
