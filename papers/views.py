@@ -355,7 +355,6 @@ def _add_by_identifier(request, text):
         found = lookup.look_up(identifier)
     except lookup.ServiceError as error:
         context["lookup_error"] = str(error)
-        context["failed_service"] = error.service
         return render(request, "papers/add.html", context, status=404 if error.missing else 502)
     text = found.bibtex
     plan = plan_import(bibtex.parse_bibtex(text))
