@@ -149,6 +149,20 @@ def _write(counts):
     rows = [(ids[key], day, views) for (day, key), views in counts.items() if key in ids]
     if not rows:
         return 0
+    _upsert(rows)
+    totals = Counter()
+    for paper_id, _, views in rows:
+        totals[paper_id] += views
+    by_amount = {}
+    for paper_id, views in totals.items():
+        by_amount.setdefault(views, []).append(paper_id)
+    for views, paper_ids in by_amount.items():
+        Paper.objects.filter(pk__in=paper_ids).update(view_count=F("view_count") + views)
+    return sum(views for _, _, views in rows)
+
+
+def _upsert(rows):
+    """Add (paper id, day, views) rows to the day counts."""
     table = connection.ops.quote_name(PaperViewDay._meta.db_table)
     with connection.cursor() as cursor:
         # New days and existing ones in one statement per chunk, on PostgreSQL and SQLite alike.
@@ -161,15 +175,17 @@ def _write(counts):
                 " + excluded.views",
                 [value for row in chunk for value in row],
             )
-    totals = Counter()
-    for paper_id, _, views in rows:
-        totals[paper_id] += views
-    by_amount = {}
-    for paper_id, views in totals.items():
-        by_amount.setdefault(views, []).append(paper_id)
-    for views, paper_ids in by_amount.items():
-        Paper.objects.filter(pk__in=paper_ids).update(view_count=F("view_count") + views)
-    return sum(views for _, _, views in rows)
+
+
+@transaction.atomic
+def move_views(*, source, target):
+    """Give `target` the views of `source` (a duplicate merged into it), day by day."""
+    days = PaperViewDay.objects.filter(paper=source)
+    _upsert([(target.pk, day, views) for day, views in days.values_list("day", "views")])
+    days.delete()
+    moved = Paper.objects.filter(pk=source.pk).values_list("view_count", flat=True).first() or 0
+    Paper.objects.filter(pk=target.pk).update(view_count=F("view_count") + moved)
+    Paper.objects.filter(pk=source.pk).update(view_count=0)
 
 
 def count_views(get_response):

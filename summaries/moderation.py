@@ -4,6 +4,7 @@ ModerationAction saying who did what, when and why."""
 from django.db import transaction
 from django.utils import timezone
 
+from papers import viewcounts
 from papers.models import PaperAlias
 
 from .models import (
@@ -156,6 +157,7 @@ def merge_papers(*, keep, duplicate, moderator, reason=""):
         refresh_public_counts(paper_id=keep.pk, author_id=twin.author_id)
     Citation.objects.filter(paper=duplicate).update(paper=keep)
     PaperAlias.objects.filter(paper=duplicate).update(paper=keep)
+    viewcounts.move_views(source=duplicate, target=keep)
     old_key = duplicate.bibtex_key
     _log(
         moderator=moderator,

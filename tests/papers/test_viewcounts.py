@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from papers import viewcounts
 from papers.models import Paper, PaperViewDay
+from summaries.moderation import merge_papers
 from tests.conftest import make_paper, make_summary
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -165,3 +166,20 @@ def test_popular_today_pages_run_on_from_the_read_papers_to_the_rest(
         seen += sorted((page.index(t), t) for t in titles if t in page)
     assert [t for _, t in seen] == [titles[0], titles[1], titles[2], titles[4], titles[3]]
     assert client.get("/", {"page": 4}).status_code == 404
+
+
+def test_merging_a_duplicate_keeps_its_views(paper, venue, moderator):
+    duplicate = make_paper("journals/corr/RenHG15", venue=venue, title="Faster R-CNN (arXiv)")
+    today = datetime.datetime.now(datetime.UTC).date()
+    yesterday = today - datetime.timedelta(days=1)
+    PaperViewDay.objects.create(paper=paper, day=today, views=2)
+    PaperViewDay.objects.create(paper=duplicate, day=today, views=3)
+    PaperViewDay.objects.create(paper=duplicate, day=yesterday, views=4)
+    Paper.objects.filter(pk=paper.pk).update(view_count=2)
+    Paper.objects.filter(pk=duplicate.pk).update(view_count=7)
+    merge_papers(keep=paper, duplicate=duplicate, moderator=moderator)
+    assert dict(PaperViewDay.objects.filter(paper=paper).values_list("day", "views")) == {
+        today: 5,
+        yesterday: 4,
+    }
+    assert views_of(paper) == 9
