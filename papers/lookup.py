@@ -13,7 +13,9 @@ GETs need no client library.
 """
 
 import email.utils
+import functools
 import hashlib
+import html
 import json
 import re
 import socket
@@ -39,10 +41,6 @@ _CORR_KEY = re.compile(r"^journals/corr/(?P<id>\d{4}\.\d{4,5})$")
 # dblp keys: conf/nips/VaswaniSPUJGKP17, journals/pami/RenHG017, DBLP:... (normalized away).
 _DBLP_KEY = re.compile(r"^(?:conf|journals|books|series|phd|reference|tr)/[\w-]+/[\w.-]+$")
 _KEY_FORBIDDEN = re.compile(r'[\s,{}()"#%\\]')
-
-
-class NotAnIdentifier(ValueError):
-    pass
 
 
 class ServiceError(Exception):
@@ -159,6 +157,22 @@ def _unreadable(service):
     return ServiceError(service, "sent an answer that could not be read.")
 
 
+def _reads(service):
+    """Decorator: an answer of an unexpected shape is the service's failure, not ours."""
+
+    def decorate(fetch):
+        @functools.wraps(fetch)
+        def wrapper(value):
+            try:
+                return fetch(value)
+            except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+                raise _unreadable(service) from None
+
+        return wrapper
+
+    return decorate
+
+
 def _entry(*, key, entry_type, fields, service):
     fields = {name: " ".join(value.split()) for name, value in fields.items() if value}
     if not fields.get("title"):
@@ -174,6 +188,7 @@ def _entry(*, key, entry_type, fields, service):
 # arXiv -------------------------------------------------------------------------------------
 
 
+@_reads("arXiv")
 def _arxiv(arxiv_id):
     query = urllib.parse.urlencode({"id_list": arxiv_id, "max_results": 1})
     body = _get("arXiv", f"{settings.LOOKUP_SERVICES['arxiv']}?{query}", "application/atom+xml")
@@ -251,6 +266,12 @@ def _first(values):
     return values[0] if isinstance(values, list) and values and isinstance(values[0], str) else ""
 
 
+def _plain(text):
+    """Crossref and DataCite put markup in titles and abstracts (<i>, <sub>, JATS tags)."""
+    return html.unescape(strip_tags(text)) if isinstance(text, str) else ""
+
+
+@_reads("Crossref")
 def _crossref(doi):
     url = settings.LOOKUP_SERVICES["crossref"] + urllib.parse.quote(doi, safe="/")
     message = _json("Crossref", _get("Crossref", url, "application/json")).get("message")
@@ -268,26 +289,26 @@ def _crossref(doi):
             year = str(parts[0][0])
             break
     entry_type, venue_field = _CROSSREF_TYPES.get(message.get("type", ""), ("misc", "howpublished"))
-    abstract = message.get("abstract", "")
     return _entry(
         key=doi,
         entry_type=entry_type,
         fields={
-            "title": _first(message.get("title")),
+            "title": _plain(_first(message.get("title"))),
             "author": " and ".join(name for name in authors if name),
             "year": year,
-            venue_field: _first(message.get("container-title")),
+            venue_field: _plain(_first(message.get("container-title"))),
             "publisher": str(message.get("publisher", "")),
             "volume": str(message.get("volume", "")),
             "number": str(message.get("issue", "")),
             "pages": str(message.get("page", "")),
-            "abstract": strip_tags(abstract) if isinstance(abstract, str) else "",
+            "abstract": _plain(message.get("abstract")),
             "doi": doi,
         },
         service="Crossref",
     )
 
 
+@_reads("DataCite")
 def _datacite(doi):
     url = settings.LOOKUP_SERVICES["datacite"] + urllib.parse.quote(doi, safe="/")
     data = _json("DataCite", _get("DataCite", url, "application/vnd.api+json"))
@@ -312,11 +333,11 @@ def _datacite(doi):
         key=doi,
         entry_type=types.get("bibtex") or "misc",
         fields={
-            "title": _first(titles),
+            "title": _plain(_first(titles)),
             "author": " and ".join(name for name in authors if name),
             "year": str(attributes.get("publicationYear") or ""),
             "publisher": str(attributes.get("publisher") or ""),
-            "abstract": _first(abstracts),
+            "abstract": _plain(_first(abstracts)),
             "doi": doi,
         },
         service="DataCite",
@@ -326,6 +347,7 @@ def _datacite(doi):
 # dblp --------------------------------------------------------------------------------------
 
 
+@_reads("dblp")
 def _dblp(key):
     url = settings.LOOKUP_SERVICES["dblp"] + urllib.parse.quote(key) + ".bib"
     text = _get("dblp", url, "application/x-bibtex").decode("utf-8", "replace")

@@ -200,6 +200,14 @@ def test_a_malformed_answer_names_the_service(
     assert message + " that could not be read." in page.content.decode()
 
 
+def test_an_answer_of_the_wrong_shape_is_the_services_failure(client, author, services):
+    services.answer(CROSSREF, b'{"message": {"title": ["T"], "issued": "2015", "author": 3}}')
+    client.force_login(author)
+    page = add_page(client, "10.1038/nature14539")
+    assert page.status_code == 502
+    assert "Crossref sent an answer that could not be read." in page.content.decode()
+
+
 @pytest.mark.parametrize("status", [429, 503])
 def test_a_rate_limit_answer_names_the_service_and_is_not_cached(client, author, services, status):
     services.answer(CROSSREF, b"Too Many Requests", status=status, headers={"Retry-After": "60"})
