@@ -1,13 +1,24 @@
 """The home page's sections, as on the original site: All, CompSci, Biology and Physics
 (`?s=`). A paper belongs to a section by its arXiv categories (kept as keywords: `cs.LG`,
 `q-bio.NC`, `hep-th`) or by its venue (dblp's `conf/` and `journals/` keys are computer
-science; DOI prefixes of biology and physics publishers); it may be in more than one."""
+science, except arXiv's own `journals/corr`, which goes by categories; DOI prefixes of biology
+and physics publishers); it may be in more than one.
 
-from django.db.models import Exists, OuterRef, Q
+Only papers with public summaries can show on the home page, so only they are sorted into
+sections: in Python, from two queries (their venues, their keywords), kept in the cache for
+SECTION_CACHE_SECONDS. As a SQL filter on every summary the same rules cost PostgreSQL a scan
+of every paper's keywords (0.7 s on the benchmark data); a paper newly summarized joins its
+section's list within that time (it is on All at once).
+"""
+
+from django.core.cache import cache
 
 from .models import Paper
 
 ALL = "All"
+SECTION_CACHE_SECONDS = 300
+CACHE_KEY = "sections:summarized:v1"
+ARXIV_VENUE = "journals/corr"
 
 
 class Section:
@@ -15,25 +26,25 @@ class Section:
         self.name = name
         self.keyword_prefixes = keyword_prefixes
         self.venue_prefixes = venue_prefixes
-        self.keywords = keywords
+        self.keywords = frozenset(keywords)
 
-    def _keyword_match(self):
-        match = Q(keyword__name__in=self.keywords) if self.keywords else Q(pk__in=[])
-        for prefix in self.keyword_prefixes:
-            match |= Q(keyword__name__startswith=prefix)
-        return match
+    def has_keyword(self, name):
+        return name in self.keywords or name.startswith(self.keyword_prefixes)
 
-    def filter(self, queryset, *, paper=""):
-        """`queryset` narrowed to this section; `paper` is the path from its model to the
-        paper ("" for papers, "paper__" for summaries)."""
-        tagged = Paper.keywords.through.objects.filter(
-            self._keyword_match(), paper_id=OuterRef("paper_id" if paper else "pk")
+    def holds(self, venue_key, keywords):
+        """Whether a paper with this venue key (or None) and these keywords is in the section."""
+        if any(self.has_keyword(keyword) for keyword in keywords):
+            return True
+        return (
+            bool(venue_key)
+            and venue_key != ARXIV_VENUE
+            and venue_key.startswith(self.venue_prefixes or ("\0",))
         )
-        found = Exists(tagged)
-        for prefix in self.venue_prefixes:
-            found |= Q(**{f"{paper}venue__key__startswith": prefix})
-        excluded = Q(**{f"{paper}venue__key": "journals/corr"})  # arXiv: by its categories only
-        return queryset.filter(found).exclude(excluded & ~Exists(tagged))
+
+    def filter(self, summaries):
+        """`summaries` narrowed to those of papers in this section."""
+        ids = summarized_papers().get(self.name)
+        return summaries if ids is None else summaries.filter(paper_id__in=sorted(ids))
 
 
 SECTIONS = {
@@ -73,3 +84,27 @@ def named(text):
     """The section a `?s=` value names, in any case, or None for All (and anything unknown)."""
     text = (text or "").strip().lower()
     return next((section for name, section in SECTIONS.items() if name.lower() == text), None)
+
+
+def summarized_papers():
+    """{section name: ids of its papers with public summaries, or None when that is all of
+    them}, from the cache or from two queries."""
+    found = cache.get(CACHE_KEY)
+    if found is None:
+        found = _sort_summarized_papers()
+        cache.set(CACHE_KEY, found, SECTION_CACHE_SECONDS)
+    return found
+
+
+def _sort_summarized_papers():
+    summarized = Paper.objects.filter(public_summary_count__gt=0)
+    venues = dict(summarized.values_list("pk", "venue__key"))
+    keywords = {pk: [] for pk in venues}
+    links = Paper.keywords.through.objects.filter(paper__in=summarized.values("pk"))
+    for paper_id, name in links.values_list("paper_id", "keyword__name"):
+        keywords.setdefault(paper_id, []).append(name)
+    found = {}
+    for name, section in SECTIONS.items():
+        ids = {pk for pk, venue in venues.items() if section.holds(venue, keywords.get(pk, ()))}
+        found[name] = None if len(ids) == len(venues) else frozenset(ids)
+    return found

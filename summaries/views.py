@@ -54,7 +54,7 @@ def home(request):
     ordering = HOME_TABS[tab][2]
     public = Summary.objects.public()
     if section:
-        public = section.filter(public, paper="paper__")
+        public = section.filter(public)
     if ordering == "popular_today":
         summaries = PopularToday(public.with_vote_of(request.user))
     else:
