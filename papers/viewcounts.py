@@ -37,6 +37,7 @@ from .models import Paper, PaperViewDay
 log = logging.getLogger(__name__)
 
 REPEAT_WINDOW = 3600
+MAX_AGENT_LENGTH = 500
 # Reading more distinct papers than this before a flush forces one: memory stays bounded.
 MAX_PENDING_PAPERS = 5000
 PAPER_PAGE = "papers:detail"
@@ -111,7 +112,7 @@ def _reader_token(request, key):
     """A keyed hash that tells repeat views apart; the secret key makes it useless for
     guessing addresses, and it lives only as a cache key for an hour."""
     reader = "\n".join(
-        [client_address(request), request.META.get("HTTP_USER_AGENT", "")[:500], key]
+        [client_address(request), request.META.get("HTTP_USER_AGENT", "")[:MAX_AGENT_LENGTH], key]
     )
     digest = hmac.new(settings.SECRET_KEY.encode(), reader.encode(), hashlib.sha256)
     return "views:seen:" + digest.hexdigest()[:32]
@@ -120,7 +121,8 @@ def _reader_token(request, key):
 def record_view(request, key):
     """Count this request as a view of the paper `key` unless it is a bot or a repeat.
     True when it counted."""
-    if is_bot(request.META.get("HTTP_USER_AGENT", "")):
+    # Cut: is_bot() caches 4096 user agents at most, each at most this long.
+    if is_bot(request.META.get("HTTP_USER_AGENT", "")[:MAX_AGENT_LENGTH]):
         return False
     if not cache.add(_reader_token(request, key), 1, timeout=REPEAT_WINDOW):
         return False
