@@ -163,10 +163,20 @@ def legacy_venue(request):
 
 @require_GET
 def venue_list(request):
-    venues = Venue.objects.annotate(
-        summary_count=Coalesce(Sum("papers__public_summary_count"), 0)
-    ).order_by("-summary_count", "name")
-    return render(request, "papers/venue_list.html", {"venues": venues})
+    venues = list(
+        Venue.objects.annotate(
+            summary_count=Coalesce(Sum("papers__public_summary_count"), 0)
+        ).order_by("-summary_count", "name")
+    )
+    # Venues nobody has summarized yet are listed apart, not as a long run of zeros.
+    return render(
+        request,
+        "papers/venue_list.html",
+        {
+            "venues": [venue for venue in venues if venue.summary_count],
+            "quiet_venues": [venue for venue in venues if not venue.summary_count],
+        },
+    )
 
 
 @require_GET
@@ -246,7 +256,14 @@ def search_page(request):
             "search",
             hashlib.sha256(urlencode(asked).encode()).hexdigest()[:32],
         )
-    context = {"form": form, "query": query, "results": results, "not_here": not_here}
+    writers = User.objects.writers_named(query) if query and len(query) >= 2 else []
+    context = {
+        "form": form,
+        "query": query,
+        "results": results,
+        "writers": writers,
+        "not_here": not_here,
+    }
     return render(request, "papers/search.html", context)
 
 
