@@ -165,7 +165,7 @@ def test_popular_today_pages_run_on_from_the_read_papers_to_the_rest(
         page = client.get("/", {"page": number}).content.decode()
         seen += sorted((page.index(t), t) for t in titles if t in page)
     assert [t for _, t in seen] == [titles[0], titles[1], titles[2], titles[4], titles[3]]
-    assert client.get("/", {"page": 4}).status_code == 404
+    assert titles[3] in client.get("/", {"page": 4}).content.decode()  # clamped to the last
 
 
 def test_merging_a_duplicate_keeps_its_views(paper, venue, moderator):
