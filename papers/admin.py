@@ -81,16 +81,26 @@ class PaperAdmin(admin.ModelAdmin):
             form = MergeForm(request.POST, papers=papers)
             if form.is_valid():
                 keep = form.cleaned_data["keep"]
+                merged = []
                 for duplicate in papers.exclude(pk=keep.pk):
-                    moderation.merge_papers(
-                        keep=keep,
-                        duplicate=duplicate,
-                        moderator=request.user,
-                        reason=form.cleaned_data["reason"],
+                    key = duplicate.bibtex_key
+                    try:
+                        moderation.merge_papers(
+                            keep=keep,
+                            duplicate=duplicate,
+                            moderator=request.user,
+                            reason=form.cleaned_data["reason"],
+                        )
+                    except moderation.MergeConflict as conflict:
+                        self.message_user(request, str(conflict), messages.ERROR)
+                    else:
+                        merged.append(key)
+                if merged:
+                    self.message_user(
+                        request,
+                        f"Merged {', '.join(merged)} into {keep.bibtex_key}; "
+                        "those keys redirect to it.",
                     )
-                self.message_user(
-                    request, f"Merged into {keep.bibtex_key}; the other keys redirect to it."
-                )
                 return HttpResponseRedirect(request.get_full_path())
         else:
             form = MergeForm(papers=papers, initial={"keep": papers.first()})
