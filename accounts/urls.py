@@ -2,7 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
 from . import views
-from .throttling import ThrottledAuthenticationForm
+from .passwordreset import LimitedPasswordResetView, ResetConfirmView
+from .throttling import ThrottledLoginView
 
 app_name = "accounts"
 
@@ -24,7 +25,7 @@ urlpatterns = [
 auth_urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        ThrottledLoginView.as_view(),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -38,7 +39,7 @@ auth_urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/", LimitedPasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -46,7 +47,7 @@ auth_urlpatterns = [
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        ResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

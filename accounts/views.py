@@ -19,8 +19,9 @@ from summaries.pagination import paginate
 
 from . import exporting
 from .deletion import delete_account
-from .forms import DeleteAccountForm, SettingsForm, SignupForm
+from .forms import DeleteAccountForm, SettingsForm, SignupForm, accounts_using_email
 from .models import User
+from .throttling import remember_device
 from .tokens import confirmation_url, user_from_confirmation_token, user_from_unsubscribe_token
 
 logger = logging.getLogger(__name__)
@@ -82,26 +83,55 @@ def send_confirmation_email(request, user):
     return True
 
 
+def send_address_in_use_notice(user, owners):
+    """Instead of a confirmation link, tell the owners of a reused address what happened."""
+    body = {
+        owner.email: render_to_string(
+            "emails/signup_address_in_use.txt",
+            {
+                "owner": owner,
+                "newcomer": user,
+                "login_url": settings.SITE_URL + reverse("login"),
+                "reset_url": settings.SITE_URL + reverse("password_reset"),
+            },
+        )
+        for owner in owners
+    }
+    try:
+        for email, text in body.items():
+            send_mail("Someone signed up on ShortScience with your address", text, None, [email])
+    except Exception:
+        logger.exception("Could not send the address-in-use notice for user %s", user.pk)
+        return False
+    return True
+
+
 def signup(request):
     if request.user.is_authenticated:
         return redirect("summaries:home")
     if request.method == "POST":
         form = SignupForm(request.POST)
         address = ratelimit.client_address(request)
-        if ratelimit.exceeded(
-            "signup-address", address, limit=settings.SIGNUPS_PER_ADDRESS, window=3600
-        ):
+        # Only accounts actually created count: typos in the form use up nothing.
+        if ratelimit.count("signup-address", address, window=3600) >= settings.SIGNUPS_PER_ADDRESS:
             form.add_error(None, "Too many new accounts from your network; try again in an hour.")
             return render(request, "registration/signup.html", {"form": form}, status=429)
         if form.is_valid():
+            owners = list(accounts_using_email(form.cleaned_data["email"])[:3])
             user = form.save()
-            sent = send_confirmation_email(request, user)
+            ratelimit.hit("signup-address", address, window=3600)
+            # The answer is the same whether or not the address was in use; only its owner
+            # learns (by e-mail) that someone tried it.
+            if owners:
+                sent = send_address_in_use_notice(user, owners)
+            else:
+                sent = send_confirmation_email(request, user)
             login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
             if sent:
                 messages.success(
                     request,
-                    f"Welcome, {user.username}! We sent a link to {user.email}: open it to "
-                    "confirm your address.",
+                    f"Welcome, {user.username}! We sent an e-mail to {user.email}: follow its "
+                    "link to confirm your address.",
                 )
             else:
                 messages.warning(
@@ -109,7 +139,9 @@ def signup(request):
                     f"Welcome, {user.username}! We could not send the confirmation e-mail just "
                     "now; ask for a new link on your settings page.",
                 )
-            return redirect(_safe_next(request) or "summaries:home")
+            response = redirect(_safe_next(request) or "summaries:home")
+            remember_device(request, response, user)
+            return response
     else:
         form = SignupForm()
     return render(request, "registration/signup.html", {"form": form})

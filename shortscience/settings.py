@@ -274,7 +274,7 @@ RATE_LIMITS = {
     "report": (env_int("RATE_LIMIT_REPORTS", 20), 3600, "reports"),
 }
 # New accounts per client address and hour.
-SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 5)
+SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 20)
 
 # Longest Markdown source accepted for a summary or comment, in bytes.
 SUMMARY_MAX_BYTES = 100 * 1024
