@@ -106,6 +106,15 @@ def send_address_in_use_notice(user, owners):
     return True
 
 
+def send_confirmation_or_notice(request, user):
+    """The confirmation link, unless another account already uses the address: then its owner
+    is told instead, and the newcomer's answer is the same (it tells nobody what is registered)."""
+    owners = list(accounts_using_email(user.email).exclude(pk=user.pk).order_by("pk")[:3])
+    if owners:
+        return send_address_in_use_notice(user, owners)
+    return send_confirmation_email(request, user)
+
+
 def signup(request):
     if request.user.is_authenticated:
         return redirect("summaries:home")
@@ -117,15 +126,9 @@ def signup(request):
             form.add_error(None, "Too many new accounts from your network; try again in an hour.")
             return render(request, "registration/signup.html", {"form": form}, status=429)
         if form.is_valid():
-            owners = list(accounts_using_email(form.cleaned_data["email"])[:3])
             user = form.save()
             ratelimit.hit("signup-address", address, window=3600)
-            # The answer is the same whether or not the address was in use; only its owner
-            # learns (by e-mail) that someone tried it.
-            if owners:
-                sent = send_address_in_use_notice(user, owners)
-            else:
-                sent = send_confirmation_email(request, user)
+            sent = send_confirmation_or_notice(request, user)
             login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
             if sent:
                 messages.success(
@@ -178,7 +181,7 @@ def resend_confirmation(request):
         messages.info(request, "Your address is already confirmed.")
     elif not ratelimit.allow(user=request.user, action="email"):
         messages.error(request, ratelimit.limit_for("email").message)
-    elif send_confirmation_email(request, request.user):
+    elif send_confirmation_or_notice(request, request.user):
         messages.success(request, f"We sent a new link to {request.user.email}.")
     else:
         messages.error(request, "We could not send the e-mail just now; please try later.")

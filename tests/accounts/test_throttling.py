@@ -254,3 +254,22 @@ def test_sign_ups_count_only_accounts_created(db, settings):
             == 302
         )
     assert client.post("/accounts/signup/", {"username": "more"}).status_code == 429
+
+
+def test_asking_again_for_a_confirmation_of_someone_elses_address_sends_them_no_link(
+    author, mailoutbox
+):
+    _, _, squatter = _sign_up("alice@example.org", "newcomer3")
+    squatter.post("/accounts/confirm-again/")
+    to_alice = [m.body for m in mailoutbox if m.to == ["alice@example.org"]]
+    assert len(to_alice) == 2
+    assert not any("/accounts/confirm/" in body for body in to_alice)
+
+
+def test_an_untrusted_proxy_is_reported_in_the_log(settings, author, caplog, monkeypatch):
+    from shortscience import ratelimit
+
+    settings.TRUST_X_FORWARDED_FOR = False
+    monkeypatch.setattr(ratelimit, "_warned_about_proxy", False)
+    _log_in(Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.80"), "alice", "x")
+    assert "TRUST_X_FORWARDED_FOR is off" in caplog.text
