@@ -93,7 +93,9 @@ class SummaryAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if self.instance.pk is not None:
             after = {**self.before, **{k: cleaned[k] for k in self.before if k in cleaned}}
-            for message in moderation.revealing_changes(before=self.before, after=after):
+            for message in moderation.revealing_changes(
+                self.instance, before=self.before, after=after
+            ):
                 self.add_error(None, message)
         return cleaned
 

@@ -235,14 +235,36 @@ def merge_papers(*, keep, duplicate, moderator, reason=""):
 EDITABLE_SUMMARY_FIELDS = {"source": "text", "is_private": "private", "is_anonymous": "anonymous"}
 
 
-def revealing_changes(*, before, after):
+def _set_by_a_moderator(summary, field):
+    """True when `field` holds its value because a moderator turned it on (logged), and the
+    writer has not saved the summary since: undoing that is a moderator's to do too."""
+    last = (
+        ModerationAction.objects.filter(
+            verb=ModerationAction.Verb.EDIT,
+            target_type="summary",
+            target_id=summary.pk,
+            changes__has_key=field,
+        )
+        .order_by("-created", "-pk")
+        .first()
+    )
+    if last is None or last.changes[field] != [False, True]:
+        return False
+    return not summary.revisions.filter(
+        editor_id=summary.author_id, created__gt=last.created
+    ).exists()
+
+
+def revealing_changes(summary, *, before, after):
     """The changes that would show a text to more people or put its writer's name on it: only
-    the writer makes those (from their editor), never a moderator."""
+    the writer makes those (from their editor), unless they undo a moderator's own change."""
     refused = []
-    if before["is_private"] and not after["is_private"]:
-        refused.append("Only its writer can make a private summary public.")
-    if before["is_anonymous"] and not after["is_anonymous"]:
-        refused.append("Only its writer can sign an anonymous summary with their name.")
+    for field, message in [
+        ("is_private", "Only its writer can make a private summary public."),
+        ("is_anonymous", "Only its writer can sign an anonymous summary with their name."),
+    ]:
+        if before[field] and not after[field] and not _set_by_a_moderator(summary, field):
+            refused.append(message)
     return refused
 
 

@@ -276,6 +276,40 @@ def test_moderator_cannot_make_a_private_summary_public_or_sign_an_anonymous_one
     assert secret.revisions.count() == 1
 
 
+def test_a_moderators_own_flag_change_can_be_undone_until_the_writer_saves(
+    client, summary, moderator
+):
+    from summaries.writing import save_summary
+
+    client.force_login(moderator)
+    assert _admin_edit(client, summary, is_private="on").status_code == 302
+    summary.refresh_from_db()
+    assert summary.is_private
+    assert _admin_edit(client, summary, is_private="").status_code == 302  # undone
+    summary.refresh_from_db()
+    assert not summary.is_private
+    assert list(ModerationAction.objects.order_by("pk").values_list("changes", flat=True)) == [
+        {"is_private": [False, True]},
+        {"is_private": [True, False]},
+    ]
+    # Once the writer has saved it private themselves, it is theirs to publish.
+    _admin_edit(client, summary, is_private="on")
+    summary.refresh_from_db()
+    save_summary(
+        paper=summary.paper,
+        author=summary.author,
+        source="my own private version",
+        is_private=True,
+        is_anonymous=False,
+        base_revision_id=summary.current_revision_id(),
+    )
+    summary.refresh_from_db()
+    response = _admin_edit(client, summary, is_private="")
+    assert "Only its writer can make a private summary public." in response.content.decode()
+    summary.refresh_from_db()
+    assert summary.is_private
+
+
 def test_moderator_text_edit_keeps_the_old_text_in_the_log(client, summary, moderator):
     client.force_login(moderator)
     _admin_edit(client, summary, source="Corrected.")
