@@ -160,6 +160,7 @@ class SummaryAdmin(ModeratedContentAdmin):
         "edited",
     ]
     inlines = [RevisionInline]
+    form = SummaryAdminForm
     show_full_result_count = False
     ordering = ["-edited", "-pk"]
 
@@ -185,8 +186,6 @@ class SummaryAdmin(ModeratedContentAdmin):
     @admin.display(description="Open reports", ordering="open_report_count")
     def open_reports(self, obj):
         return obj.open_report_count
-
-    form = SummaryAdminForm
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
