@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 
@@ -13,6 +14,13 @@ from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue
 class VenueAdmin(admin.ModelAdmin):
     list_display = ["key", "name", "short_name"]
     search_fields = ["key", "name", "short_name"]
+    # A bare host typed without a scheme is read as https (papers.links allows http(s) only).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            moderation.record_admin_change(obj, moderator=request.user, form=form)
 
 
 @admin.register(Author)
@@ -63,6 +71,11 @@ class PaperAdmin(admin.ModelAdmin):
     inlines = [AuthorshipInline, PaperAliasInline]
     actions = ["merge_selected"]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            moderation.record_admin_change(obj, moderator=request.user, form=form)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

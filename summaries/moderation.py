@@ -297,3 +297,33 @@ def record_moderator_edit(summary, *, moderator, before, reason=""):
     if summary.author_id and ("is_anonymous" in changes or not summary.is_anonymous):
         recompute_reputation(user_ids=[summary.author_id])
     return changes
+
+
+def _plain(value):
+    """A form value as JSON can keep it: related rows by primary key, dates as text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple) or hasattr(value, "model"):  # lists and querysets
+        return [_plain(item) for item in value]
+    if hasattr(value, "pk"):
+        return value.pk
+    return str(value)
+
+
+@transaction.atomic
+def record_admin_change(target, *, moderator, form):
+    """A moderator's edit of a paper or venue in the admin: a log entry with each changed
+    field's old and new value (inline rows are in Django's own admin history)."""
+    pairs = {
+        name: [_plain(form.initial.get(name)), _plain(form.cleaned_data.get(name))]
+        for name in form.changed_data
+    }
+    changes = {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
+    if changes:
+        _log(
+            moderator=moderator,
+            verb=ModerationAction.Verb.EDIT,
+            target=target,
+            reason="Changed " + ", ".join(changes),
+            changes=changes,
+        )

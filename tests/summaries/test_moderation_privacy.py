@@ -372,3 +372,61 @@ def test_a_stored_script_link_is_not_shown(client, paper):
     page = client.get(paper.get_absolute_url()).content.decode()
     assert 'href="https://example.org/p"' in page
     assert "javascript:alert" not in page
+
+
+def _paper_change_data(rf, paper, moderator, **changes):
+    """What the paper's admin page would post unchanged, plus `changes`."""
+    from django.contrib import admin
+
+    request = rf.get("/")
+    request.user = moderator
+    form = admin.site._registry[Paper].get_form(request, paper, change=True)(instance=paper)
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name)
+        if value is None:
+            value = ""
+        elif name == "urls":
+            value = field.prepare_value(value)
+        elif isinstance(value, list):
+            value = [getattr(v, "pk", v) for v in value]
+        data[name] = value
+    for prefix in ("authorships", "aliases"):
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    data.update(changes)
+    return data
+
+
+def test_a_moderators_paper_edit_is_logged_with_the_old_values(client, rf, paper, moderator):
+    old_title = paper.title
+    client.force_login(moderator)
+    response = client.post(
+        f"/admin/papers/paper/{paper.pk}/change/",
+        _paper_change_data(rf, paper, moderator, title="A wrong title"),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    paper.refresh_from_db()
+    assert paper.title == "A wrong title"
+    entry = ModerationAction.objects.get(verb="edit", target_type="paper")
+    assert entry.moderator == moderator
+    assert entry.changes == {"title": [old_title, "A wrong title"]}
+
+
+def test_a_script_link_posted_to_the_paper_admin_is_refused(client, rf, paper, moderator):
+    client.force_login(moderator)
+    response = client.post(
+        f"/admin/papers/paper/{paper.pk}/change/",
+        _paper_change_data(rf, paper, moderator, urls='["javascript:alert(1)"]'),
+    )
+    assert response.status_code == 200
+    assert "javascript:alert(1) is not an http:// or https:// address" in response.content.decode()
+    paper.refresh_from_db()
+    assert paper.urls == []
+    assert not ModerationAction.objects.exists()
