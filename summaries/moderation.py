@@ -177,10 +177,15 @@ def merge_papers(*, keep, duplicate, moderator, reason=""):
     MergeConflict is raised and nothing changes."""
     if keep.pk == duplicate.pk:
         raise ValueError("A paper cannot be merged into itself.")
-    moving = list(Summary.objects.filter(paper=duplicate).select_related("author"))
+    # Locked, so that no writer changes a flag between this check and the fold.
+    moving = list(
+        Summary.objects.select_for_update(of=("self",))
+        .filter(paper=duplicate)
+        .select_related("author")
+    )
     twins = {
         twin.author_id: twin
-        for twin in Summary.objects.filter(
+        for twin in Summary.objects.select_for_update().filter(
             paper=keep, author_id__in=[s.author_id for s in moving if s.author_id]
         )
     }
