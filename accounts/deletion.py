@@ -3,6 +3,7 @@ remains."""
 
 from django.db import transaction
 
+from accounts.models import RetiredUsername
 from papers.models import Paper
 from summaries.models import Comment, Summary, Vote, refresh_public_counts
 from summaries.moderation import refresh_comment_count
@@ -31,6 +32,7 @@ def delete_account(*, user, delete_public_summaries):
             "summary_id", "summary__author_id", "summary__is_anonymous"
         )
     )
+    RetiredUsername.objects.get_or_create(username_lower=user.username.lower())
     user.delete()
     recount_scores(summary_ids=[summary_id for summary_id, _, _ in voted])
     # Writers of anonymous summaries keep their numbers: a change would name them.

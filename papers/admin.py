@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.text import Truncator
 
 from summaries import moderation
 from summaries.models import resolve_waiting_citations
@@ -62,10 +63,11 @@ class MergeForm(forms.Form):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ["bibtex_key", "title", "venue", "year", "public_summary_count", "source"]
+    list_display = ["short_title", "bibtex_key", "venue", "year", "public_summary_count"]
     list_filter = ["source", "entry_type", "year"]
     list_select_related = ["venue"]
-    search_fields = ["=bibtex_key", "title", "=doi", "=arxiv_id"]
+    # "=": exact keys and ids; author names find a person's papers.
+    search_fields = ["=bibtex_key", "title", "=doi", "=arxiv_id", "authorships__author__name"]
     autocomplete_fields = ["venue", "keywords"]
     readonly_fields = ["public_summary_count", "created", "updated"]
     inlines = [AuthorshipInline, PaperAliasInline]
@@ -76,6 +78,10 @@ class PaperAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change:
             moderation.record_admin_change(obj, moderator=request.user, form=form)
+
+    @admin.display(description="Title", ordering="title")
+    def short_title(self, obj):
+        return Truncator(obj.title).chars(90)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
