@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from .bibtex import normalize_title
+from .links import is_web_url, validate_web_url, validate_web_url_list
 
 ARXIV_NEW_STYLE = re.compile(r"^\d{4}\.\d{4,5}$")
 
@@ -21,7 +22,7 @@ class Venue(models.Model):
     )
     name = models.CharField(max_length=300)
     short_name = models.CharField(max_length=50, blank=True)
-    url = models.URLField(blank=True)
+    url = models.URLField(blank=True, validators=[validate_web_url])
     description = models.TextField(blank=True)
 
     class Meta:
@@ -32,6 +33,10 @@ class Venue(models.Model):
 
     def get_absolute_url(self):
         return reverse("papers:venue", args=[self.key])
+
+    @property
+    def web_url(self):
+        return self.url if is_web_url(self.url) else ""
 
     @property
     def label(self):
@@ -159,7 +164,7 @@ class Paper(models.Model):
     published = models.DateField("first published", null=True, blank=True)
     doi = models.CharField("DOI", max_length=255, blank=True)
     arxiv_id = models.CharField("arXiv id", max_length=50, blank=True)
-    urls = models.JSONField(default=list, blank=True)
+    urls = models.JSONField(default=list, blank=True, validators=[validate_web_url_list])
     keywords = models.ManyToManyField(Keyword, blank=True, related_name="papers")
     authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
     source = models.CharField(max_length=50, blank=True, help_text="Where the entry came from.")
@@ -205,6 +210,11 @@ class Paper(models.Model):
 
     def get_absolute_url(self):
         return reverse("papers:detail", args=[self.bibtex_key])
+
+    @property
+    def web_urls(self):
+        """The paper's links that are safe to show (http and https only)."""
+        return [url for url in self.urls or [] if isinstance(url, str) and is_web_url(url)]
 
     @property
     def author_list(self):

@@ -283,7 +283,7 @@ RATE_LIMITS = {
     "lookup": (env_int("RATE_LIMIT_LOOKUPS", 60), 3600, "paper look-ups"),
 }
 # New accounts per client address and hour.
-SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 5)
+SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 20)
 
 # Longest Markdown source accepted for a summary or comment, in bytes.
 SUMMARY_MAX_BYTES = 100 * 1024
