@@ -1,7 +1,7 @@
 import re
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import UserCreationForm
 from django.db.models.functions import Lower
 from django.template import loader
 
@@ -50,13 +50,15 @@ class SignupForm(UserCreationForm):
         return ""
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        taken = User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
-        if taken.exists():
-            raise forms.ValidationError(
-                "An account already uses this address. Log in, or reset its password."
-            )
-        return email
+        # Whether an account already uses it is not said here (that would tell anyone which
+        # addresses are registered): the sign-up view tells the owner by e-mail instead.
+        return self.cleaned_data["email"].strip()
+
+
+def accounts_using_email(email):
+    return User.objects.alias(email_lower=Lower("email")).filter(
+        email_lower=email.strip().lower(), is_active=True
+    )
 
 
 class SettingsForm(forms.ModelForm):
@@ -116,8 +118,8 @@ class DeleteAccountForm(forms.Form):
         return password
 
 
-class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, with its e-mail sent through the durable queue."""
+class QueuedResetMail:
+    """For a PasswordResetForm: its e-mail goes through the durable queue (accounts.outbox)."""
 
     def send_mail(
         self,

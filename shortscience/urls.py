@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     path("csp-report/", views.csp_report, name="csp_report"),
     path("", include("summaries.following_urls")),
+    path("", include("shortscience.legacy_urls")),
     path("", include("summaries.urls")),
     path("", include("papers.urls")),
     path("", include("accounts.urls")),

@@ -444,6 +444,8 @@ class ModerationAction(models.Model):
     target_id = models.BigIntegerField()
     target_repr = models.CharField(max_length=300)
     reason = models.CharField(max_length=500, blank=True)
+    # For edits: {field: [before, after]}, so every moderator change can be undone from here.
+    changes = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0005_outgoing_message'),
         ('papers', '0005_cheaper_imports'),
-        ('summaries', '0002_moderationaction'),
+        ('summaries', '0003_moderation_action_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
