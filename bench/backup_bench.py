@@ -226,11 +226,12 @@ def main(argv=None):
             )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     print()
-    print("| step | wall | CPU | peak RSS |")
-    print("|---|---:|---:|---:|")
-    for name, result in results.items():
+    print("| step | wall | CPU, command | CPU, PostgreSQL | peak RSS |")
+    print("|---|---:|---:|---:|---:|")
+    for name, r in results.items():
         print(
-            f"| {name} | {result['wall']:.1f} s | {result['cpu']:.1f} s | {result['rss']:.0f} MB |"
+            f"| {name} | {r['wall']:.1f} s | {r['cpu']:.1f} s | {r['server']:.1f} s"
+            f" | {r['rss']:.0f} MB |"
         )
 
 
