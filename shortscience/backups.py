@@ -384,6 +384,8 @@ def check_file(path):
     if trailer.get("tables") != contents.tables or trailer.get("files", 0) != contents.files:
         raise BackupError("the trailer's counts do not match the file")
     _check_known_here(contents)
+    if contents.files and media_root() is None:
+        raise BackupError("the backup has uploaded files, but MEDIA_ROOT is not set here")
     return contents
 
 
