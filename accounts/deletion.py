@@ -4,6 +4,7 @@ remains."""
 from django.db import transaction
 
 from papers.models import Paper
+from summaries.invalidation import summaries_changed
 from summaries.models import Comment, Summary, Vote, refresh_public_counts
 from summaries.moderation import refresh_comment_count
 from summaries.voting import recompute_reputation, recount_scores
@@ -27,8 +28,10 @@ def delete_account(*, user, delete_public_summaries):
 
     # Their votes go with the account; the scores they touched are recounted from what is left.
     voted = list(Vote.objects.filter(user=user).values_list("summary_id", "summary__author_id"))
+    user_pk = user.pk
     user.delete()
     recount_scores(summary_ids=[summary_id for summary_id, _ in voted])
     recompute_reputation(user_ids=list({author_id for _, author_id in voted if author_id}))
     for paper_id in Paper.objects.filter(pk__in=paper_ids).values_list("pk", flat=True):
         refresh_public_counts(paper_id=paper_id, author_id=None)
+    summaries_changed(summary_ids=kept_ids, paper_ids=paper_ids, author_ids=[user_pk])

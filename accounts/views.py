@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from shortscience import ratelimit
+from shortscience import pagecache, ratelimit
+from shortscience.pagecache import tag
 from summaries.cards import summary_cards
+from summaries.invalidation import writers_changed
 from summaries.models import Summary
 from summaries.pagination import paginate
 
@@ -31,6 +33,7 @@ def profile(request, username):
     person = get_object_or_404(User.objects.with_username(username), is_active=True)
     if person.username != username:
         return redirect(person, permanent=True)
+    pagecache.depends_on(request, tag("user", person.pk))
     summaries = Summary.objects.filter(author=person)
     if request.user == person:
         summaries = summaries.filter(deleted_at__isnull=True)
@@ -59,6 +62,7 @@ def legacy_profile(request):
 
 @require_GET
 def user_list(request):
+    pagecache.depends_on(request, pagecache.SITE_LISTINGS)
     writers = User.objects.filter(is_active=True, public_summary_count__gt=0).order_by(
         "-reputation", "-public_summary_count", "username"
     )
@@ -159,6 +163,8 @@ def account_settings(request):
         form = SettingsForm(request.POST, instance=request.user)
         if form.is_valid():
             form.save()
+            if "display_name" in form.changed_data:  # shown on their cards and comments
+                writers_changed(user_ids=[request.user.pk])
             messages.success(request, "Your settings are saved.")
             return redirect("accounts:settings")
     elif request.method == "GET":

@@ -33,6 +33,7 @@ from summaries.models import resolve_waiting_citations
 
 from . import search
 from .bibtex import EntryError, ParsedEntry, ParseResult
+from .invalidation import papers_changed
 from .models import (
     Author,
     Authorship,
@@ -675,6 +676,8 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
         if item.updates:
             fields = {("venue_id" if n == "venue" else n): v for n, v in item.updates.items()}
             Paper.objects.filter(pk=paper_ids[item.paper_key]).update(**fields, updated=now)
+    # Filled-in papers show more; new papers are shown nowhere yet.
+    papers_changed([paper_ids[item.paper_key] for item in update_items])
 
     with_authors = [(paper_ids[i.entry.key], i.entry) for i in new_items if i.entry.authors]
     with_authors += [(paper_ids[i.paper_key], i.entry) for i in update_items if i.fill_authors]

@@ -26,7 +26,7 @@ from django.db.models.functions import Substr
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .bibtex import arxiv_key, resolve_identifier
+from .bibtex import resolve_identifier
 from .models import Authorship, Paper, SearchDocument
 
 CONFIG = "english"
@@ -406,15 +406,6 @@ def paper_named_by(text):
     text = text.strip()
     if not text or len(text) > 300 or any(char.isspace() for char in text):
         return None
-    found = resolve_identifier(text)
-    if found:
-        kind, value = found
-        if kind == "arxiv":
-            return Paper.objects.filter(arxiv_id=value).first() or Paper.objects.find(
-                arxiv_key(value)
-            )
-        if kind == "doi":
-            return Paper.objects.filter(doi=value.lower()).first()
-        return Paper.objects.find(value)
-    # Plain words: not worth two queries for a key that no one would pick.
-    return None
+    if resolve_identifier(text) is None:
+        return None  # plain words: not worth the lookups for a key that no one would pick
+    return Paper.objects.find(text)

@@ -4,8 +4,10 @@ ModerationAction saying who did what, when and why."""
 from django.db import transaction
 from django.utils import timezone
 
+from papers.invalidation import papers_changed
 from papers.models import PaperAlias
 
+from . import invalidation
 from .models import (
     Citation,
     Comment,
@@ -46,6 +48,7 @@ def _set_state(content, *, state, reason):
             state=content.state, moderation_reason=content.moderation_reason
         )
         refresh_public_counts(paper_id=content.paper_id, author_id=content.author_id)
+        invalidation.summaries_changed(summary_ids=[content.pk])
     else:
         Comment.objects.filter(pk=content.pk).update(
             state=content.state, moderation_reason=content.moderation_reason
@@ -57,6 +60,7 @@ def refresh_comment_count(summary_id):
     Summary.objects.filter(pk=summary_id).update(
         comment_count=Comment.objects.public().filter(summary_id=summary_id).count()
     )
+    invalidation.summaries_changed(summary_ids=[summary_id])
 
 
 @transaction.atomic
@@ -78,6 +82,7 @@ def restore(content, *, moderator, reason=""):
         type(content).objects.filter(pk=content.pk).update(deleted_at=None)
         if isinstance(content, Summary):
             refresh_public_counts(paper_id=content.paper_id, author_id=content.author_id)
+            invalidation.summaries_changed(summary_ids=[content.pk])
         else:
             refresh_comment_count(content.summary_id)
     _log(moderator=moderator, verb=ModerationAction.Verb.RESTORE, target=content, reason=reason)
@@ -126,6 +131,9 @@ def merge_papers(*, keep, duplicate, moderator, reason=""):
     summarized both, the duplicate's text is kept as a revision of their summary of `keep`."""
     if keep.pk == duplicate.pk:
         raise ValueError("A paper cannot be merged into itself.")
+    moved_ids = list(Summary.objects.filter(paper=duplicate).values_list("pk", flat=True))
+    papers_changed([keep.pk, duplicate.pk])
+    invalidation.summaries_changed(summary_ids=moved_ids, paper_ids=[keep.pk, duplicate.pk])
     for summary in Summary.objects.filter(paper=duplicate).select_related("author"):
         twin = (
             Summary.objects.filter(paper=keep, author=summary.author).first()
@@ -166,6 +174,7 @@ def merge_papers(*, keep, duplicate, moderator, reason=""):
     duplicate.delete()
     PaperAlias.objects.create(key=old_key, paper=keep)
     refresh_public_counts(paper_id=keep.pk, author_id=None)
+    invalidation.summaries_changed(summary_ids=moved_ids, paper_ids=[keep.pk])
 
 
 def log_edit(summary, *, moderator):

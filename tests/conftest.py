@@ -21,6 +21,9 @@ def _fast_and_simple(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     cache.clear()  # rate-limit counters live in the cache; each test starts with none used
+    # Writes end cached pages once they commit, which a test's transaction never does: tests
+    # of the page cache turn it on and run the commit hooks (tests/test_pagecache.py).
+    settings.PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from papers.models import Paper, PaperAlias, Venue
-from shortscience.pagecache import content_changed
 from summaries import demo
+from summaries.invalidation import everything_changed
 from summaries.models import Summary, Vote
 
 
@@ -111,6 +111,6 @@ class Command(BaseCommand):
                 summary.score = score
                 summary.save()
 
-        content_changed()
+        everything_changed()
         made = ", ".join(f"{n} {what}" for what, n in created.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({made} new)."))

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from accounts.models import User
 from papers.models import Venue
-from shortscience.pagecache import content_changed
+from summaries.invalidation import everything_changed
 
 
 class Command(BaseCommand):
@@ -29,5 +29,5 @@ class Command(BaseCommand):
             Group.objects.all().delete()
             Venue.objects.all().delete()
             call_command("loaddata", path, verbosity=0)
-        content_changed()
+        everything_changed()
         self.stdout.write(self.style.SUCCESS(f"Restored {path}"))
