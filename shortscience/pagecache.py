@@ -100,21 +100,30 @@ def changed(*tags, using=None):
 
 def depends_on(request, *tags):
     """Say, before reading it, what this response shows; it may then be cached, and it is
-    served while none of it changes. Returns the tags' versions (for keys of fragments)."""
+    served while none of it changes. A page that will not be stored (a signed-in reader's)
+    reads the versions only if a shared fragment needs them (declared_digest)."""
     if not settings.PAGE_CACHE_SECONDS:
-        return {}
+        return
     declared = getattr(request, "_page_tags", None)
     if declared is None:
         declared = request._page_tags = {}
-    new = [name for name in tags if name not in declared]
-    if new:
-        declared.update(current_versions(new))
-    return {name: declared[name] for name in tags}
+    for name in tags:
+        declared.setdefault(name, None)
+    if getattr(request, "_page_shared", True):
+        _read_versions(declared)
+
+
+def _read_versions(declared):
+    unread = [name for name, version in declared.items() if version is None]
+    if unread:
+        declared.update(current_versions(unread))
 
 
 def declared_digest(request):
-    """A short digest of the versions this request declared, for keys of shared fragments."""
+    """A short digest of the versions of what this request declared, for the keys of shared
+    fragments; read now at the latest, before the fragment's own data is."""
     declared = getattr(request, "_page_tags", None) or {}
+    _read_versions(declared)
     text = "|".join(f"{name}={version}" for name, version in sorted(declared.items()))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -200,6 +209,7 @@ def page_cache(get_response):
         if not settings.PAGE_CACHE_SECONDS or request.method not in SAFE_METHODS:
             return get_response(request)
         shared = _is_anonymous_request(request) or request.path.startswith(SAME_FOR_EVERYONE)
+        request._page_shared = shared
         key = _key(request) if shared else None
         if shared:
             cached = cache.get(key)
