@@ -59,9 +59,10 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Lint, check migrations are complete, then run the tests
+## Lint, check migrations are complete and the apps' layers (.importlinter), then test
 check: lint
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
 	$(MAKE) test
 
 ## Benchmarks against PostgreSQL (see docs/benchmarks.md)

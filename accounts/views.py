@@ -14,13 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shortscience import pagecache, ratelimit
 from shortscience.pagecache import tag
+from summaries import exporting
+from summaries.account_deletion import delete_account
 from summaries.cards import summary_cards
 from summaries.invalidation import writers_changed
 from summaries.models import Summary
 from summaries.pagination import paginate
 
-from . import exporting
-from .deletion import delete_account
 from .forms import DeleteAccountForm, SettingsForm, SignupForm
 from .models import User
 from .tokens import confirmation_url, user_from_confirmation_token, user_from_unsubscribe_token

@@ -29,8 +29,6 @@ from dataclasses import dataclass, field
 from django.db import connections, router, transaction
 from django.db.models import Field, ForeignObject, Lookup
 
-from summaries.models import resolve_waiting_citations
-
 from . import search
 from .bibtex import EntryError, ParsedEntry, ParseResult
 from .invalidation import papers_changed
@@ -44,6 +42,7 @@ from .models import (
     Venue,
     title_key_for,
 )
+from .signals import papers_arrived
 
 logger = logging.getLogger(__name__)
 
@@ -741,7 +740,7 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
         )
     arrived = result.created + result.aliased
     for chunk in _chunks(arrived):
-        resolve_waiting_citations(keys=chunk)
+        papers_arrived.send(sender=Paper, keys=chunk)
     if user is not None:
         logger.info(
             "%s imported BibTeX: %d created, %d updated, %d aliased",

@@ -123,10 +123,18 @@ def _marked_html(snippet):
     return mark_safe(text.replace(START, "<mark>").replace(STOP, "</mark>"))
 
 
-def _public_summaries():
-    from summaries.models import Summary  # summaries depends on papers, not the reverse
+# The public summaries whose text is part of a paper's search document: a function returning
+# a queryset, registered by the summaries app (which depends on papers, not the reverse).
+_summary_source = None
 
-    return Summary.objects.public()
+
+def index_summaries_from(public_summaries):
+    global _summary_source
+    _summary_source = public_summaries
+
+
+def _public_summaries():
+    return _summary_source()
 
 
 # PostgreSQL ---------------------------------------------------------------------------------

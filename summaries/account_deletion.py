@@ -4,10 +4,11 @@ remains."""
 from django.db import transaction
 
 from papers.models import Paper
-from summaries.invalidation import summaries_changed
-from summaries.models import Comment, Summary, Vote, refresh_public_counts
-from summaries.moderation import refresh_comment_count
-from summaries.voting import recompute_reputation, recount_scores
+
+from .invalidation import summaries_changed
+from .models import Comment, Summary, Vote, refresh_public_counts
+from .moderation import refresh_comment_count
+from .voting import recompute_reputation, recount_scores
 
 
 @transaction.atomic

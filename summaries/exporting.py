@@ -4,7 +4,7 @@ import csv
 import io
 import json
 
-from summaries.models import Summary
+from .models import Summary
 
 SUMMARY_FIELDS = [
     "paper_key",
