@@ -68,6 +68,7 @@ class PaperAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         paper = form.instance
         touch_papers(Paper.objects.filter(pk=paper.pk))  # its authors or keywords may be new
+        Paper.objects.filter(pk=paper.pk).update_search_vectors()
         resolve_waiting_citations(
             keys=[paper.bibtex_key, *paper.aliases.values_list("key", flat=True)]
         )

@@ -124,9 +124,10 @@ class PaperQuerySet(models.QuerySet):
 
     def update_search_vectors(self):
         """Re-index these papers for search: title, authors, abstract, keywords and the text of
-        their public summaries. Paper.save(), set_authors(), set_keywords() and summary saves
-        call it; code that writes papers in bulk (an import, a queryset .update()) must call it
-        on what it wrote, e.g. `Paper.objects.filter(pk__in=ids).update_search_vectors()`."""
+        their public summaries. The write functions call it (set_authors(), set_keywords(),
+        imports, the admin, summary saves), not Paper.save(); code that writes papers in
+        bulk (a queryset .update()) must call it on what it wrote, e.g.
+        `Paper.objects.filter(pk__in=ids).update_search_vectors()`."""
         from . import search
 
         search.reindex(self)
@@ -232,7 +233,8 @@ class Paper(models.Model):
         super().save(*args, **kwargs)
         if editing:
             papers_changed([self.pk])
-        Paper.objects.filter(pk=self.pk).update_search_vectors()
+        # Not indexed here: the write functions that add or edit papers index what they wrote
+        # (set_authors, set_keywords, imports, the admin), once the paper is complete.
 
     def get_absolute_url(self):
         return reverse("papers:detail", args=[self.bibtex_key])

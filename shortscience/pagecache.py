@@ -26,6 +26,7 @@ from the cache: the place for a view counter.
 
 import gzip
 import hashlib
+import time
 import uuid
 
 from django.conf import settings
@@ -204,6 +205,30 @@ def _response(request, entry, state):
     return response
 
 
+# While one process renders a page again after a write, the others wait this long for its
+# copy rather than render the same page at once (only with a cache they all share).
+RENDERING_SECONDS = 10
+WAIT_SECONDS = 2.0
+_POLL_SECONDS = 0.02
+
+
+def _coalescing():
+    return settings.CACHE_VERSIONS_ALIAS == "default"  # the default cache is shared
+
+
+def _wait_for_copy(key, stale):
+    """The fresh copy another process is rendering, or None once it gave up or timed out."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(_POLL_SECONDS)
+        entry = cache.get(key)
+        if entry is not None and (stale is None or entry[3] != stale[3]):
+            return entry if _still_current(entry) else None
+        if cache.get(key + ":rendering") is None:
+            return None
+    return None
+
+
 def page_cache(get_response):
     def middleware(request):
         if not settings.PAGE_CACHE_SECONDS or request.method not in SAFE_METHODS:
@@ -211,22 +236,39 @@ def page_cache(get_response):
         shared = _is_anonymous_request(request) or request.path.startswith(SAME_FOR_EVERYONE)
         request._page_shared = shared
         key = _key(request) if shared else None
+        rendering = None
         if shared:
             cached = cache.get(key)
             if cached is not None and _still_current(cached):
                 page_viewed.send(None, request=request, tags=dict(cached[3]), cached=True)
                 return _response(request, cached, "hit")
-        response = get_response(request)
-        declared = getattr(request, "_page_tags", None)
-        if declared is None:
-            return response  # a page that did not say what it shows is never stored
-        page_viewed.send(None, request=request, tags=declared, cached=False)
-        if shared and _is_shareable(request, response):
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            entry = _entry(response, declared)
-            cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
-            return _response(request, entry, "miss")
-        return response
+            if cached is not None and _coalescing():  # a stale copy: others may want it too
+                if cache.add(key + ":rendering", 1, RENDERING_SECONDS):
+                    rendering = key + ":rendering"
+                else:
+                    fresh = _wait_for_copy(key, cached)
+                    if fresh is not None:
+                        page_viewed.send(None, request=request, tags=dict(fresh[3]), cached=True)
+                        return _response(request, fresh, "hit")
+        try:
+            return _render_and_store(request, get_response, key if shared else None)
+        finally:
+            if rendering:
+                cache.delete(rendering)
 
     return middleware
+
+
+def _render_and_store(request, get_response, key):
+    response = get_response(request)
+    declared = getattr(request, "_page_tags", None)
+    if declared is None:
+        return response  # a page that did not say what it shows is never stored
+    page_viewed.send(None, request=request, tags=declared, cached=False)
+    if key and _is_shareable(request, response):
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        entry = _entry(response, declared)
+        cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+        return _response(request, entry, "miss")
+    return response

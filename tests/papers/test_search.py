@@ -107,6 +107,8 @@ def test_renamed_paper_is_found_by_its_new_title(client, corpus):
     resnet = corpus["resnet"]
     resnet.title = "Highway shortcuts for very deep nets"
     resnet.save()
+    # Paper.save() does not index: the write functions (admin, imports) do, as here.
+    Paper.objects.filter(pk=resnet.pk).update_search_vectors()
     assert result_keys(client, q="highway") == ["conf/cvpr/HeZRS16"]
     assert result_keys(client, q="residual") == []
 
