@@ -10,10 +10,10 @@ previews, log-ins, reports and CSP reports change no data and end nothing. Becau
 are read before the view reads its data, a write that commits during a render leaves that
 page stale-marked rather than stored as current.
 
-Where the versions live (settings.CACHE_VERSIONS_ALIAS): Redis when REDIS_URL is set, else
-the database cache table, which every process on one database shares. The page copies and
-summary-card fragments live in the default cache: Redis, or each process's memory (they are
-keyed by versions or by the rows they show, so a per-process copy is never stale).
+Where they live: with REDIS_URL, versions and pages are in Redis; without it, in two database
+cache tables (settings.CACHE_VERSIONS_ALIAS and CACHE_PAGES_ALIAS), which every process on
+one database shares. Summary-card fragments live in the default cache (Redis, or each
+process's memory): they are keyed by the rows they show, so a per-process copy is never stale.
 
 Only responses that carry nothing personal are stored: requests without a session or
 messages cookie, responses that set no cookie and embed no CSRF token. Pages are kept
@@ -30,7 +30,7 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.db import transaction
 from django.dispatch import Signal
 from django.http import HttpResponse
@@ -206,14 +206,14 @@ def _response(request, entry, state):
 
 
 # While one process renders a page again after a write, the others wait this long for its
-# copy rather than render the same page at once (only with a cache they all share).
+# copy rather than render the same page at once.
 RENDERING_SECONDS = 10
 WAIT_SECONDS = 2.0
 _POLL_SECONDS = 0.02
 
 
-def _coalescing():
-    return settings.CACHE_VERSIONS_ALIAS == "default"  # the default cache is shared
+def _pages():
+    return caches[settings.CACHE_PAGES_ALIAS]
 
 
 def _wait_for_copy(key, stale):
@@ -221,10 +221,10 @@ def _wait_for_copy(key, stale):
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(_POLL_SECONDS)
-        entry = cache.get(key)
+        entry = _pages().get(key)
         if entry is not None and (stale is None or entry[3] != stale[3]):
             return entry if _still_current(entry) else None
-        if cache.get(key + ":rendering") is None:
+        if _pages().get(key + ":rendering") is None:
             return None
     return None
 
@@ -238,12 +238,12 @@ def page_cache(get_response):
         key = _key(request) if shared else None
         rendering = None
         if shared:
-            cached = cache.get(key)
+            cached = _pages().get(key)
             if cached is not None and _still_current(cached):
                 page_viewed.send(None, request=request, tags=dict(cached[3]), cached=True)
                 return _response(request, cached, "hit")
-            if cached is not None and _coalescing():  # a stale copy: others may want it too
-                if cache.add(key + ":rendering", 1, RENDERING_SECONDS):
+            if cached is not None:  # a stale copy: other readers may want this page too
+                if _pages().add(key + ":rendering", 1, RENDERING_SECONDS):
                     rendering = key + ":rendering"
                 else:
                     fresh = _wait_for_copy(key, cached)
@@ -254,7 +254,7 @@ def page_cache(get_response):
             return _render_and_store(request, get_response, key if shared else None)
         finally:
             if rendering:
-                cache.delete(rendering)
+                _pages().delete(rendering)
 
     return middleware
 
@@ -269,6 +269,6 @@ def _render_and_store(request, get_response, key):
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         entry = _entry(response, declared)
-        cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+        _pages().set(key, entry, settings.PAGE_CACHE_SECONDS)
         return _response(request, entry, "miss")
     return response

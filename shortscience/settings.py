@@ -149,21 +149,26 @@ if REDIS_URL:
     # Sessions read from Redis, written through to the database, which stays their record:
     # a signed-in request is spared a query.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    CACHE_VERSIONS_ALIAS = "default"
+    CACHE_VERSIONS_ALIAS = CACHE_PAGES_ALIAS = "default"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        # The versions of what pages show, which every process must share (shortscience/
-        # pagecache.py): a table in the database, created by a migration.
+        # The versions of what pages show, and the cached pages, which every process must
+        # share (shortscience/pagecache.py): tables in the database, created by a migration.
         "versions": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "shortscience_cache_versions",
             "TIMEOUT": None,
             "OPTIONS": {"MAX_ENTRIES": 2_000_000},
         },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "shortscience_cache_pages",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
-    CACHE_VERSIONS_ALIAS = "versions"
+    CACHE_VERSIONS_ALIAS, CACHE_PAGES_ALIAS = "versions", "pages"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
