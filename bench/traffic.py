@@ -305,6 +305,7 @@ def run_scenario(title, *, urls, args, redis, signed_in_share, cookie, csrf, sum
             duration=args.duration, connections=args.connections, url=floor_url, cookie=floor_cookie
         )
         traffic = wrk(duration=args.duration, connections=args.connections, script=script)
+        load = os.getloadavg()[0]
         writers.stop.set()
         writers.join(timeout=30)
     finally:
@@ -317,6 +318,7 @@ def run_scenario(title, *, urls, args, redis, signed_in_share, cookie, csrf, sum
         "writes": dict(writers.done),
         "write_failures": writers.failed,
         "warm_seconds": warmed,
+        "load": load,
     }
     print(
         f"{title}: mix {traffic['rps']:.0f} req/s ({result['ratio']:.2f}x of the trivial page's "
@@ -352,11 +354,13 @@ def report(results, args):
         "anonymous CSP report, three a second in all. The trivial page is measured in the "
         "same server under the same writes; signed in, it loads the session and the user.",
         f"- Load: wrk, 2 threads, {args.connections} connections, {args.duration} s each; "
-        f"gunicorn {args.workers} sync workers, production settings.",
+        f"gunicorn {args.workers} sync workers, production settings. Load average: the "
+        "machine's one-minute load at the end of the mix (the 2 cores are shared with other "
+        "work; above 2 every figure is slowed by it).",
         "",
         "| run | mix requests/s | trivial page requests/s | mix vs trivial | p50 ms | p99 ms "
-        "| non-2xx | writes done (failed) | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| non-2xx | writes done (failed) | first visit of all pages | load average | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         mix, floor = r["mix"], r["floor"]
@@ -364,7 +368,8 @@ def report(results, args):
         lines.append(
             f"| {r['title']} | {mix['rps']:.0f} | {floor['rps']:.0f} | {r['ratio']:.2f}× | "
             f"{mix['p50']:.1f} | {mix['p99']:.1f} | {mix['errors']} | {writes} "
-            f"({r['write_failures']}) | {TARGETS[r['title']]} |"
+            f"({r['write_failures']}) | {r['warm_seconds']:.0f} s | {r['load']:.1f} | "
+            f"{TARGETS[r['title']]} |"
         )
     lines += ["", END]
     return "\n".join(lines)

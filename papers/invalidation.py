@@ -9,6 +9,11 @@ from shortscience import pagecache
 from shortscience.pagecache import tag
 
 
+def venue_changed(venue_id):
+    """A venue's own name, key or description changed: its pages and the venues list."""
+    pagecache.changed(tag("venue", venue_id), pagecache.SITE_LISTINGS)
+
+
 def paper_tags(paper_ids):
     """The tags of these papers' pages and of the venue and year pages that list them."""
     from .models import Paper
@@ -30,7 +35,7 @@ def papers_changed(paper_ids):
     from .models import Paper
 
     paper_ids = [pk for pk in paper_ids if pk]
-    if not paper_ids:
+    if not paper_ids or not pagecache.enabled():
         return
     writers = (
         Paper.objects.filter(pk__in=paper_ids, summaries__author__isnull=False)

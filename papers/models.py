@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .bibtex import arxiv_key, normalize_title, resolve_identifier
-from .invalidation import papers_changed
+from .invalidation import papers_changed, venue_changed
 
 # Proxies and browsers may merge the two slashes of a URL pasted into a path.
 _MERGED_SCHEME_SLASHES = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
@@ -36,6 +36,7 @@ class Venue(models.Model):
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         if not kwargs.get("force_insert"):
+            venue_changed(self.pk)
             touch_papers(self.papers.all())  # headers show the venue's name
 
     def get_absolute_url(self):

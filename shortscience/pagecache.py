@@ -91,6 +91,10 @@ def _bump(tags):
     )
 
 
+def enabled():
+    return bool(settings.PAGE_CACHE_SECONDS)
+
+
 def changed(*tags, using=None):
     """Call from a write function: pages showing `tags` end once the transaction commits
     (at once outside a transaction)."""

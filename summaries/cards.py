@@ -240,7 +240,7 @@ class _PersonalParts:
         public = summary.is_public
         links = [f'<a href="{paper_url}#{anchor}" class="permalink">[link]</a>']
         if public:
-            if self.signed_in and not is_author:
+            if summary.can_vote(self.user):  # the one rule for who may vote
                 links.append(self.vote_form(summary, anchor))
             elif not self.signed_in:
                 permalink = quote(f"{self.paper_url(key)}#{summary.anchor}")
@@ -253,7 +253,7 @@ class _PersonalParts:
                 f'<a href="{paper_url}#comments-{summary.pk}" class="comment-count">'
                 f"{count} comment{pluralize(count)}</a>"
             )
-        if is_author:
+        if summary.can_edit(self.user):
             links.append(f'<a href="{escape(self.write_url(key))}">Edit</a>')
         if public or is_author:
             links.append(f'<a href="{escape(self.history_url(summary.pk))}">History</a>')

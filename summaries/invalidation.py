@@ -18,6 +18,8 @@ def summaries_changed(*, summary_ids=(), paper_ids=(), author_ids=()):
     summaries of `paper_ids` or by `author_ids` that no longer exist."""
     from .models import Citation, Summary
 
+    if not pagecache.enabled():
+        return
     summary_ids = [pk for pk in summary_ids if pk]
     paper_ids = {pk for pk in paper_ids if pk}
     author_ids = {pk for pk in author_ids if pk}
@@ -47,7 +49,7 @@ def writers_changed(*, user_ids):
     from .models import Summary
 
     user_ids = [pk for pk in user_ids if pk]
-    if not user_ids:
+    if not user_ids or not pagecache.enabled():
         return
     shown = Summary.objects.filter(Q(author_id__in=user_ids) | Q(comments__author_id__in=user_ids))
     summaries_changed(
