@@ -63,6 +63,15 @@ def venue(db):
     return venue
 
 
+def common_venue(key):
+    """One of the common venues a migration seeds, which a transactional test's flush may have
+    removed from this worker's database."""
+    from papers.venues import ensure_common_venues
+
+    ensure_common_venues(Venue)
+    return Venue.objects.get(key=key)
+
+
 def make_paper(key="conf/nips/RenHGS15", *, venue=None, year=2015, authors=None, **fields):
     fields.setdefault("title", f"A paper called {key}")
     paper = Paper.objects.create(bibtex_key=key, venue=venue, year=year, **fields)

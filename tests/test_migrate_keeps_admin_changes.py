@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
 from papers.models import Venue
+from tests.conftest import common_venue
 
 
 def test_migrate_keeps_a_permission_an_administrator_gave_moderators(db):
@@ -20,8 +21,7 @@ def test_migrate_keeps_a_permission_an_administrator_gave_moderators(db):
 
 
 def test_migrate_does_not_bring_back_a_venue_an_administrator_deleted(db):
-    assert Venue.objects.filter(key="conf/icml").exists()  # seeded by a migration
-    Venue.objects.filter(key="conf/icml").delete()
+    common_venue("conf/icml").delete()
     Venue.objects.filter(key="conf/nips").update(name="Renamed by an admin")
     call_command("migrate", verbosity=0, interactive=False)
     assert not Venue.objects.filter(key="conf/icml").exists()
