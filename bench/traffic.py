@@ -391,6 +391,10 @@ def main():
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True
     )
     dataset.main([])
+    # The database cache tables the run without Redis keeps its pages in.
+    subprocess.run(
+        [sys.executable, "manage.py", "createcachetable"], cwd=ROOT, check=True, env=os.environ
+    )
     urls = mix()
     cookie, _ = signed_in_cookie()
     csrf = re.search(r"csrftoken=([^;]+)", cookie).group(1)
