@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,12 +19,18 @@ from summaries import exporting
 from summaries.account_deletion import delete_account
 from summaries.cards import summary_cards
 from summaries.invalidation import writers_changed
-from summaries.models import Summary
+from summaries.models import Summary, render_comment_source
 from summaries.pagination import paginate
 
-from .forms import DeleteAccountForm, SettingsForm, SignupForm
+from .forms import ChangeEmailForm, DeleteAccountForm, SettingsForm, SignupForm, address_in_use
 from .models import User
-from .tokens import confirmation_url, user_from_confirmation_token, user_from_unsubscribe_token
+from .tokens import (
+    confirmation_url,
+    email_change_url,
+    user_from_confirmation_token,
+    user_from_email_change_token,
+    user_from_unsubscribe_token,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,13 +80,16 @@ def user_list(request):
 # Sign-up, confirmation, settings, export and deletion ------------------------------------------
 
 
-def send_confirmation_email(request, user):
-    """Send the confirmation link; False (and a log line) when the mail server refuses."""
+def send_confirmation_email(request, user, *, changing=False):
+    """Send the confirmation link (to the new address when `changing` it); False (and a log
+    line) when the mail server refuses."""
+    link = email_change_url(user) if changing else confirmation_url(user)
+    address = user.pending_email if changing else user.email
     body = render_to_string(
-        "emails/confirm_email.txt", {"person": user, "link": confirmation_url(user)}
+        "emails/confirm_email.txt", {"person": user, "link": link, "changing": changing}
     )
     try:
-        send_mail("Confirm your e-mail address for ShortScience", body, None, [user.email])
+        send_mail("Confirm your e-mail address for ShortScience", body, None, [address])
     except Exception:
         logger.exception("Could not send the confirmation e-mail to user %s", user.pk)
         return False
@@ -110,8 +120,12 @@ def signup(request):
             else:
                 messages.warning(
                     request,
-                    f"Welcome, {user.username}! We could not send the confirmation e-mail just "
-                    "now; ask for a new link on your settings page.",
+                    format_html(
+                        "Welcome, {}! We could not send the confirmation e-mail just now; ask "
+                        'for a new link on <a href="{}">your settings page</a>.',
+                        user.username,
+                        reverse("accounts:settings"),
+                    ),
                 )
             return redirect(_safe_next(request) or "summaries:home")
     else:
@@ -162,8 +176,10 @@ def account_settings(request):
     if request.method == "POST":
         form = SettingsForm(request.POST, instance=request.user)
         if form.is_valid():
-            form.save()
-            if "display_name" in form.changed_data:  # shown on their cards and comments
+            user = form.save(commit=False)
+            user.render_bio(render_comment_source)
+            user.save()
+            if {"display_name", "bio"} & set(form.changed_data):  # shown on cards and profile
                 writers_changed(user_ids=[request.user.pk])
             messages.success(request, "Your settings are saved.")
             return redirect("accounts:settings")
@@ -171,7 +187,60 @@ def account_settings(request):
         form = SettingsForm(instance=request.user)
     else:
         return HttpResponseNotAllowed(["GET", "POST"])
-    return render(request, "accounts/settings.html", {"form": form})
+    return render(
+        request,
+        "accounts/settings.html",
+        {"form": form, "email_form": ChangeEmailForm(user=request.user)},
+    )
+
+
+@require_POST
+@login_required
+def change_email(request):
+    """Ask for a new address: it takes effect when the link sent to it is opened."""
+    form = ChangeEmailForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return render(
+            request,
+            "accounts/settings.html",
+            {"form": SettingsForm(instance=request.user), "email_form": form},
+            status=400,
+        )
+    if not ratelimit.allow(user=request.user, action="email"):
+        messages.error(request, ratelimit.limit_for("email").message)
+        return redirect("accounts:settings")
+    user = request.user
+    user.pending_email = form.cleaned_data["email"]
+    user.save(update_fields=["pending_email"])
+    if send_confirmation_email(request, user, changing=True):
+        messages.success(
+            request,
+            f"We sent a link to {user.pending_email}. Your address stays {user.email} until "
+            "you open it.",
+        )
+    else:
+        messages.error(request, "We could not send the e-mail just now; please try later.")
+    return redirect("accounts:settings")
+
+
+def confirm_email_change(request, token):
+    """GET shows a button, POST switches the address (mail scanners that open links change
+    nothing)."""
+    person = user_from_email_change_token(token)
+    if person is None:
+        return render(request, "registration/confirm_email.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        if address_in_use(person.pending_email, except_user=person):
+            User.objects.filter(pk=person.pk).update(pending_email="")
+            messages.error(request, "Another account uses that address by now; nothing changed.")
+            return redirect("summaries:home")
+        new = person.pending_email
+        User.objects.filter(pk=person.pk).update(email=new, pending_email="", email_confirmed=True)
+        messages.success(request, f"Thank you: your address is {new} from now on.")
+        return redirect("summaries:home")
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "registration/confirm_email.html", {"person": person, "changing": True})
 
 
 EXPORTS = {
@@ -179,6 +248,7 @@ EXPORTS = {
     "csv": (exporting.summaries_as_csv, "text/csv; charset=utf-8", "summaries.csv"),
     "json": (exporting.summaries_as_json, "application/json", "summaries.json"),
     "bib": (exporting.papers_as_bibtex, "text/x-bibtex; charset=utf-8", "papers.bib"),
+    "everything": (exporting.everything_as_json, "application/json", "everything.json"),
 }
 
 

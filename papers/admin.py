@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.text import Truncator
 
 from summaries import moderation
 from summaries.models import resolve_waiting_citations
@@ -54,15 +55,20 @@ class MergeForm(forms.Form):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ["bibtex_key", "title", "venue", "year", "public_summary_count", "source"]
+    list_display = ["short_title", "bibtex_key", "venue", "year", "public_summary_count"]
     list_filter = ["source", "entry_type", "year"]
     list_select_related = ["venue"]
-    search_fields = ["=bibtex_key", "title", "=doi", "=arxiv_id"]
+    # "=": exact keys and ids; author names find a person's papers.
+    search_fields = ["=bibtex_key", "title", "=doi", "=arxiv_id", "authorships__author__name"]
     autocomplete_fields = ["venue", "keywords"]
     readonly_fields = ["public_summary_count", "created", "updated"]
     inlines = [AuthorshipInline, PaperAliasInline]
     actions = ["merge_selected"]
     show_full_result_count = False
+
+    @admin.display(description="Title", ordering="title")
+    def short_title(self, obj):
+        return Truncator(obj.title).chars(90)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -3,12 +3,12 @@ and for an anonymous summary no trace of who wrote it. Any site may call it (COR
 
 import functools
 
-from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from shortscience import pagecache
+from shortscience.links import absolute_url
 from shortscience.pagecache import tag
 from summaries.models import Summary
 from summaries.pagination import paginate
@@ -34,7 +34,7 @@ def api_view(view):
 
 
 def absolute(path):
-    return settings.SITE_URL + path
+    return absolute_url(path)
 
 
 def paper_json(paper):
@@ -120,7 +120,7 @@ def paper_summaries(request, identifier):
 @api_view
 def latest_summaries(request):
     pagecache.depends_on(request, pagecache.SITE_LISTINGS)
-    page = paginate(request, Summary.objects.public().for_listing().recent())
+    page = paginate(request, Summary.objects.public().for_listing().recent(), clamp=False)
     next_url = None
     if page.has_next():
         next_url = absolute(reverse("api:latest") + f"?page={page.next_page_number()}")

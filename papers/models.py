@@ -44,7 +44,10 @@ class Venue(models.Model):
 
     @property
     def label(self):
-        if self.short_name and self.short_name.lower() != self.name.lower():
+        # "arXiv (Computing Research Repository)" already says arXiv: no " (arXiv)" after it.
+        if self.short_name and not re.search(
+            rf"\b{re.escape(self.short_name)}\b", self.name, flags=re.IGNORECASE
+        ):
             return f"{self.name} ({self.short_name})"
         return self.name
 
@@ -81,6 +84,11 @@ class Author(models.Model):
         return slugify(name, allow_unicode=True)[:300] or "unknown"
 
 
+# Keywords that record where an entry came from rather than what it is about: kept (exports
+# and imports round-trip them), never shown to readers as a topic.
+BOOKKEEPING_KEYWORDS = {"dblp"}
+
+
 class Keyword(models.Model):
     name = models.CharField(max_length=100, unique=True)
 
@@ -97,6 +105,10 @@ class Keyword(models.Model):
 
     def get_absolute_url(self):
         return reverse("papers:keyword", args=[self.name])
+
+    @property
+    def is_topic(self):
+        return self.name.lower() not in BOOKKEEPING_KEYWORDS
 
 
 def touch_papers(papers):

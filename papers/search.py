@@ -4,9 +4,12 @@ One document per paper, weighted: title (A) above authors (B) above abstract and
 above the text of its public summaries (D). Private, hidden and deleted summaries never enter
 it, so they can never be found. Two implementations behind one API, picked by the database:
 
+Every word of the query must match, as the start of a word ("batch norm" finds "Batch
+Normalization"); words shorter than PREFIX_MIN_LENGTH must match whole.
+
 - PostgreSQL: a stored tsvector in the narrow table SearchDocument with a GIN index, queried
-  with websearch_to_tsquery; at most RANKED_CANDIDATES matches (most public summaries first,
-  then newest) are ranked by ts_rank; snippets from ts_headline.
+  with to_tsquery prefixes (`batch:* & norm:*`); at most RANKED_CANDIDATES matches (most
+  public summaries first, then newest) are ranked by ts_rank; snippets from ts_headline.
 - SQLite: an FTS5 table `papers_paper_fts` (rowid = paper id), ranked by bm25, snippets
   from FTS5's snippet(). Created by the migration, so search works out of the box.
 
@@ -41,6 +44,15 @@ RANKED_CANDIDATES = 500
 SNIPPET_SOURCE_CHARS = 3000
 # Snippet markers no one types; the text is escaped first, then they become <mark>.
 START, STOP = "\x02", "\x03"
+# Words this long or longer match as prefixes; shorter ones whole (a one-letter prefix would
+# match most of the library).
+PREFIX_MIN_LENGTH = 3
+
+
+def query_words(text):
+    """The words of a query, lower-cased, as letters and digits only (so no word can be
+    query syntax on either backend)."""
+    return re.findall(r"[^\W_]+", text.lower())[:32]
 
 
 def search(text, *, venue=None, year_from=None, year_to=None, has_summaries=False):
@@ -54,7 +66,7 @@ def search(text, *, venue=None, year_from=None, year_to=None, has_summaries=Fals
         "year_to": year_to,
         "has_summaries": has_summaries,
     }
-    if not text or not text.strip():
+    if not text or not query_words(text):
         return Paper.objects.none()
     if connection.vendor == "postgresql":
         return _postgres_search(text, filters)
@@ -239,7 +251,10 @@ def _postgres_reindex(ids):
 
 
 def _postgres_query(text):
-    return SearchQuery(text, search_type="websearch", config=CONFIG)
+    """Every word required, long ones as prefixes: `batch:* & norm:*` (to_tsquery stems each,
+    as the documents were)."""
+    terms = [f"{word}:*" if len(word) >= PREFIX_MIN_LENGTH else word for word in query_words(text)]
+    return SearchQuery(" & ".join(terms), search_type="raw", config=CONFIG)
 
 
 def _postgres_search(text, filters):
@@ -341,9 +356,11 @@ def _postgres_snippets(ids, text):
 
 def fts5_expression(text):
     """The user's words as an FTS5 query that cannot be a syntax error: each word quoted,
-    all required."""
-    words = re.findall(r"\w+", text.lower())
-    return " ".join(f'"{word}"' for word in words)
+    all required, long ones as prefixes (`"batch"* "norm"*`)."""
+    return " ".join(
+        f'"{word}"*' if len(word) >= PREFIX_MIN_LENGTH else f'"{word}"'
+        for word in query_words(text)
+    )
 
 
 def _sqlite_search(papers, text):

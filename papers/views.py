@@ -145,10 +145,20 @@ def legacy_venue(request):
 @require_GET
 def venue_list(request):
     pagecache.depends_on(request, pagecache.SITE_LISTINGS)
-    venues = Venue.objects.annotate(
-        summary_count=Coalesce(Sum("papers__public_summary_count"), 0)
-    ).order_by("-summary_count", "name")
-    return render(request, "papers/venue_list.html", {"venues": venues})
+    venues = list(
+        Venue.objects.annotate(
+            summary_count=Coalesce(Sum("papers__public_summary_count"), 0)
+        ).order_by("-summary_count", "name")
+    )
+    # Venues nobody has summarized yet are listed apart, not as a long run of zeros.
+    return render(
+        request,
+        "papers/venue_list.html",
+        {
+            "venues": [venue for venue in venues if venue.summary_count],
+            "quiet_venues": [venue for venue in venues if not venue.summary_count],
+        },
+    )
 
 
 @require_GET
@@ -231,7 +241,12 @@ def search_page(request):
             "search",
             hashlib.sha256(urlencode(asked).encode()).hexdigest()[:32],
         )
-    return render(request, "papers/search.html", {"form": form, "query": query, "results": results})
+    writers = User.objects.writers_named(query) if query and len(query) >= 2 else []
+    return render(
+        request,
+        "papers/search.html",
+        {"form": form, "query": query, "results": results, "writers": writers},
+    )
 
 
 @require_GET

@@ -68,7 +68,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "ShortScience"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "shortscience.admin_site.ModerationAdminConfig",  # django.contrib.admin, our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -191,6 +191,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["shortscience.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
@@ -213,6 +214,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShortScience <noreply@shortscience.local>")
+# Where suspended writers send their appeal (shown to them at log-in).
+MODERATORS_EMAIL = env_str("MODERATORS_EMAIL", "moderators@shortscience.local")
 
 # Whole pages for anonymous readers, kept under the versions of the data they show and ended
 # by the writes that change it (shortscience/pagecache.py); on with or without Redis.
@@ -268,7 +271,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # request_log already writes one line per request; skip Django's duplicate 4xx lines.
         "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING"},
+        # Django's own console handlers would print each of its lines a second time.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "shortscience.request": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")},
     },
 }

@@ -3,6 +3,7 @@ remains."""
 
 from django.db import transaction
 
+from accounts.models import RetiredUsername
 from papers.models import Paper
 
 from .invalidation import summaries_changed
@@ -30,6 +31,7 @@ def delete_account(*, user, delete_public_summaries):
     # Their votes go with the account; the scores they touched are recounted from what is left.
     voted = list(Vote.objects.filter(user=user).values_list("summary_id", "summary__author_id"))
     user_pk = user.pk
+    RetiredUsername.objects.get_or_create(username_lower=user.username.lower())
     user.delete()
     recount_scores(summary_ids=[summary_id for summary_id, _ in voted])
     recompute_reputation(user_ids=list({author_id for _, author_id in voted if author_id}))

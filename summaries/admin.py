@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from . import moderation
 from .models import (
@@ -90,12 +91,10 @@ class RevisionInline(admin.TabularInline):
 @admin.register(Summary)
 class SummaryAdmin(ModeratedContentAdmin):
     list_display = [
-        "__str__",
-        "paper_key",
+        "paper_title",
         "author",
         "state",
-        "is_private",
-        "is_anonymous",
+        "visibility",
         "score",
         "open_reports",
         "edited",
@@ -107,7 +106,12 @@ class SummaryAdmin(ModeratedContentAdmin):
         ("deleted_at", admin.EmptyFieldListFilter),
     ]
     list_select_related = ["paper", "author"]
-    search_fields = ["paper__bibtex_key", "paper__title", "author__username"]
+    search_fields = [
+        "paper__bibtex_key",
+        "paper__title",
+        "author__username",
+        "author__display_name",
+    ]
     autocomplete_fields = ["paper", "author"]
     fields = [
         "paper",
@@ -153,9 +157,18 @@ class SummaryAdmin(ModeratedContentAdmin):
             return [*self.readonly_fields, "paper", "author"]
         return self.readonly_fields
 
-    @admin.display(description="Paper", ordering="paper__bibtex_key")
-    def paper_key(self, obj):
-        return obj.paper.bibtex_key
+    @admin.display(description="Summary of", ordering="paper__title")
+    def paper_title(self, obj):
+        return format_html(
+            '{}<br><code class="quiet">{}</code>',
+            Truncator(obj.paper.title).chars(70),
+            obj.paper.bibtex_key,
+        )
+
+    @admin.display(description="Visible to")
+    def visibility(self, obj):
+        shown = "only the writer" if obj.is_private else "everyone"
+        return f"{shown}, anonymous" if obj.is_anonymous else shown
 
     @admin.display(description="Open reports", ordering="open_report_count")
     def open_reports(self, obj):
@@ -203,10 +216,10 @@ class VoteAdmin(admin.ModelAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(ModeratedContentAdmin):
-    list_display = ["__str__", "summary_paper", "author", "state", "created", "deleted_at"]
+    list_display = ["text_start", "summary_paper", "author", "state", "created", "deleted_at"]
     list_filter = ["state", ("deleted_at", admin.EmptyFieldListFilter)]
     list_select_related = ["summary__paper", "author"]
-    search_fields = ["source", "author__username"]
+    search_fields = ["source", "author__username", "author__display_name"]
     autocomplete_fields = ["summary", "author"]
     fields = [
         "summary",
@@ -222,9 +235,13 @@ class CommentAdmin(ModeratedContentAdmin):
     readonly_fields = fields
     show_full_result_count = False
 
-    @admin.display(description="Paper", ordering="summary__paper__bibtex_key")
+    @admin.display(description="Comment")
+    def text_start(self, obj):
+        return Truncator(obj.source).chars(80)
+
+    @admin.display(description="On the summary of", ordering="summary__paper__title")
     def summary_paper(self, obj):
-        return obj.summary.paper.bibtex_key
+        return Truncator(obj.summary.paper.title).chars(60)
 
 
 @admin.register(Citation)
@@ -343,10 +360,10 @@ class ReportAdmin(admin.ModelAdmin):
     def target(self, report):
         content = self._content(report)
         if isinstance(content, Summary):
-            label = f"Summary of {content.paper.bibtex_key} by {content.author or '—'}"
+            label = f"Summary of {content}"
             site_url = content.get_absolute_url()
         else:
-            label = f"Comment by {content.author or '—'} on {content.summary.paper.bibtex_key}"
+            label = str(content)
             site_url = content.summary.paper.get_absolute_url() + f"#comment-{content.pk}"
         return format_html(
             '{} · <a href="{}" target="_blank" rel="noopener">on the site</a>',

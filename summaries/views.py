@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from papers.models import Paper, Venue
 from shortscience import pagecache, ratelimit
+from shortscience.links import absolute_url
 from summaries.pagination import paginate
 
 from . import moderation
@@ -43,9 +45,11 @@ HOME_TABS = {
 @require_GET
 def home(request):
     pagecache.depends_on(request, pagecache.SITE_LISTINGS)
-    tab = request.GET.get("tab", "recent")
+    # The first tab is the default one: "/" shows it, and its link is "/".
+    default_tab = next(iter(HOME_TABS))
+    tab = request.GET.get("tab", default_tab)
     if tab not in HOME_TABS:
-        tab = "recent"
+        tab = default_tab
     ordering = HOME_TABS[tab][2]
     summaries = getattr(Summary.objects.public(), ordering)().with_vote_of(request.user)
     page = paginate(request, summaries)
@@ -54,6 +58,7 @@ def home(request):
         "summaries/home.html",
         {
             "tab": tab,
+            "default_tab": default_tab,
             "tabs": [(key, label, hint) for key, (label, hint, _) in HOME_TABS.items()],
             "page": page,
             "cards": summary_cards(request, page.object_list),
@@ -88,6 +93,14 @@ def random_summary(request):
 # Writing, history, sharing, votes and comments ------------------------------------------------
 
 DRAFTS_SESSION_KEY = "summary_drafts"
+UNCONFIRMED_PUBLISH = (
+    "Not saved: publishing needs a confirmed e-mail address. Tick “Private” to keep it for "
+    "yourself until then, and open the link we sent you (or ask for a new one in Settings)."
+)
+UNCONFIRMED_ACTION = (
+    "Confirm your e-mail address first: open the link we sent you ({what}); your settings "
+    "page sends a new one."
+)
 
 
 def _wants_json(request):
@@ -191,6 +204,9 @@ def write(request, key):
             data = form.cleaned_data
             if "preview" in request.POST:
                 preview_html = render_summary_source(data["source"]).html
+            elif not data["is_private"] and not request.user.may_publish:
+                form.add_error(None, UNCONFIRMED_PUBLISH)
+                status = 403
             elif not ratelimit.allow(user=request.user, action="summary"):
                 messages.error(request, ratelimit.limit_for("summary").message)
                 status = 429
@@ -212,7 +228,13 @@ def write(request, key):
                     form = SummaryForm(retry)
                     status = 409
                 else:
-                    messages.success(request, "Your summary is saved.")
+                    messages.success(
+                        request,
+                        format_html(
+                            'Your summary is saved. <a href="{}">Every saved version</a> is kept.',
+                            reverse("summaries:history", args=[saved.pk]),
+                        ),
+                    )
                     return redirect(saved)
     else:
         draft = _pop_draft(request, paper)
@@ -234,9 +256,7 @@ def write(request, key):
             form = SummaryForm()
     share_url = None
     if summary is not None and summary.share_token:
-        share_url = request.build_absolute_uri(
-            reverse("summaries:shared", args=[summary.share_token])
-        )
+        share_url = absolute_url(reverse("summaries:shared", args=[summary.share_token]))
     return render(
         request,
         "summaries/editor.html",
@@ -287,8 +307,11 @@ def delete(request, pk):
     delete_summary(summary=summary)
     messages.success(
         request,
-        "Your summary is deleted. You can bring it back from its history page "
-        f"({reverse('summaries:history', args=[summary.pk])}).",
+        format_html(
+            'Your summary is deleted. You can bring it back from <a href="{}">its history '
+            "page</a>.",
+            reverse("summaries:history", args=[summary.pk]),
+        ),
     )
     return redirect(summary.paper)
 
@@ -409,6 +432,8 @@ def vote(request, pk):
         value = None
     if value not in (1, -1, 0):
         return _refuse(request, "A vote is up, down or clear.", 400)
+    if summary.is_public and not request.user.email_confirmed and not request.user.is_banned:
+        return _refuse(request, UNCONFIRMED_ACTION.format(what="voting needs it"), 403)
     if not summary.can_vote(request.user):
         return _refuse(request, "You cannot vote on this summary.", 403)
     if not ratelimit.allow(user=request.user, action="vote"):
@@ -426,6 +451,9 @@ def comment(request, pk):
         return redirect_to_login(summary.get_absolute_url())
     if not summary.is_public or request.user.is_banned:
         raise PermissionDenied("Comments are open on public summaries only.")
+    if not request.user.may_publish:
+        messages.error(request, UNCONFIRMED_ACTION.format(what="commenting needs it"))
+        return redirect(summary.get_absolute_url())
     form = CommentForm(request.POST)
     if not form.is_valid():
         return render(

@@ -3,6 +3,7 @@ text its writer has not seen."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from .models import Revision, Summary
 from .voting import recompute_reputation
@@ -62,7 +63,7 @@ def restore_revision(*, summary, revision, editor):
     summary.source = revision.source
     summary.edited = timezone.now()
     summary.save()
-    when = timezone.localtime(revision.created).strftime("%Y-%m-%d %H:%M:%S")
+    when = date_format(timezone.localtime(revision.created), "DATETIME_FORMAT")
     return summary.record_revision(editor, note=f"Restored the revision of {when}")
 
 

@@ -29,20 +29,26 @@ def _fast_and_simple(settings):
 @pytest.fixture
 def author(db):
     return User.objects.create_user(
-        "alice", "alice@example.org", "correct horse battery", display_name="Alice Liddell"
+        "alice",
+        "alice@example.org",
+        "correct horse battery",
+        display_name="Alice Liddell",
+        email_confirmed=True,
     )
 
 
 @pytest.fixture
 def stranger(db):
-    return User.objects.create_user("mallory", "mallory@example.org", "correct horse battery")
+    return User.objects.create_user(
+        "mallory", "mallory@example.org", "correct horse battery", email_confirmed=True
+    )
 
 
 @pytest.fixture
 def moderator(db):
     """Staff in the Moderators group that a migration creates; not a superuser."""
     user = User.objects.create_user(
-        "mod", "mod@example.org", "correct horse battery", is_staff=True
+        "mod", "mod@example.org", "correct horse battery", is_staff=True, email_confirmed=True
     )
     user.groups.add(Group.objects.get(name="Moderators"))
     return user
@@ -50,7 +56,9 @@ def moderator(db):
 
 @pytest.fixture
 def superuser(db):
-    return User.objects.create_superuser("root", "root@example.org", "correct horse battery")
+    return User.objects.create_superuser(
+        "root", "root@example.org", "correct horse battery", email_confirmed=True
+    )
 
 
 @pytest.fixture

@@ -84,7 +84,7 @@ def test_sign_up_write_vote_comment_edit_and_restore(
     screenshot("journey-04-saved")
 
     # 4. A second reader votes (no reload) and comments.
-    User.objects.create_user("bob", "bob@example.org", PASSWORD)
+    User.objects.create_user("bob", "bob@example.org", PASSWORD, email_confirmed=True)
     other = browser.new_context(viewport={"width": 1280, "height": 900})
     reader = other.new_page()
     _log_in(reader, base, "bob")

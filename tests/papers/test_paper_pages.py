@@ -140,3 +140,34 @@ def test_every_page_of_a_paper_accepts_any_of_its_identifiers(client, summary, a
     client.force_login(author)
     editor = client.get(f"/paper/{identifier}/write/", follow=True)
     assert editor.status_code == 200 and "The RPN proposes boxes" in editor.content.decode()
+
+
+def test_readers_see_no_bookkeeping_keyword_or_import_source(client, paper, author, moderator):
+    from papers.models import Paper
+
+    paper.set_keywords(["cs.CV", "dblp"])
+    Paper.objects.filter(pk=paper.pk).update(source="BibTeX import")
+    make_summary(paper, author, "Words.")
+    for url in (paper.get_absolute_url(), "/"):
+        page = client.get(url).content.decode()
+        assert '<a href="/keyword/cs.CV/">cs.CV</a>' in page
+        assert ">dblp</a>" not in page
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert "BibTeX import" not in page and "Faster R-CNN" in page
+    client.force_login(moderator)
+    assert "BibTeX import" in client.get(paper.get_absolute_url()).content.decode()
+
+
+def test_dates_are_written_one_way(client, paper, author):
+    import datetime
+
+    from summaries.models import Summary
+
+    make_summary(paper, author, "Words.")
+    Summary.objects.update(created=datetime.datetime(2016, 3, 9, 12, tzinfo=datetime.UTC))
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert 'First published: <time datetime="2015-06-04">Jun 4, 2015</time>' in page
+    assert ">Mar 9, 2016</time>" in page
+    profile = client.get("/user/alice/").content.decode()
+    joined = profile.split("<dt>Joined</dt><dd>", 1)[1].split("<", 1)[0]
+    assert joined[:3].isalpha() and joined[-4:].isdigit()  # "Dec 2026"
