@@ -39,15 +39,20 @@ from bleach.html5lib_shim import Filter
 from bleach.linkifier import LinkifyFilter
 from markdown.extensions import Extension
 from markdown.extensions.codehilite import CodeHiliteExtension
-from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension, slugify_unicode
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from pygments.token import STANDARD_TYPES
+from pymdownx.saneheaders import SaneHeadersExtension
+from pymdownx.superfences import SuperFencesCodeExtension
+from pymdownx.tasklist import TasklistExtension
+from pymdownx.tilde import DeleteSubExtension
 
 from summaries import katex
+from summaries.markdown_blocks import LIST_SEPARATOR, CommonMarkBlocksPreprocessor
 
 logger = logging.getLogger(__name__)
 
@@ -630,6 +635,9 @@ class _SummaryTreeprocessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         parents = {child: parent for parent in root.iter() for child in parent}
+        for separator in [p for p in root.iter("p") if (p.text or "").strip() == LIST_SEPARATOR]:
+            if len(separator) == 0:
+                parents[separator].remove(separator)
         if not _state.allow_headings:
             for element in [e for e in root.iter() if e.tag in _HEADINGS]:
                 strong = etree.Element("strong")
@@ -692,8 +700,19 @@ def _replace_with_text(parent: etree.Element, element: etree.Element, text: str)
     parent.remove(element)
 
 
+class _HardBreakProcessor(InlineProcessor):
+    """A backslash at the end of a line is a hard line break (CommonMark, GitHub)."""
+
+    def handleMatch(self, m, data):  # noqa: N802 - python-markdown's name
+        return etree.Element("br"), m.start(0), m.end(0)
+
+
 class _SummaryExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # After whitespace normalization (30), before fenced code is stashed (25).
+        md.preprocessors.register(CommonMarkBlocksPreprocessor(md), "commonmark_blocks", 28)
+        # Before backslash escapes (180), which would keep the backslash.
+        md.inlinePatterns.register(_HardBreakProcessor(r"\\\n", md), "hard_break", 185)
         # After inline patterns (20) so images exist, before toc (5) so headings are final.
         md.treeprocessors.register(_SummaryTreeprocessor(md), "shortscience", 8)
 
@@ -705,10 +724,13 @@ def _get_markdown() -> tuple[markdown.Markdown, FootnoteExtension]:
         _state.markdown = markdown.Markdown(
             extensions=[
                 TableExtension(use_align_attribute=True),
-                FencedCodeExtension(),
+                SuperFencesCodeExtension(),
                 CodeHiliteExtension(css_class="highlight", guess_lang=False, noclasses=False),
                 footnotes,
                 SaneListExtension(),
+                SaneHeadersExtension(),
+                DeleteSubExtension(subscript=False, smart_delete=True),
+                TasklistExtension(custom_checkbox=False, clickable_checkbox=False),
                 TocExtension(baselevel=3, marker="", slugify=_heading_slug, permalink=False),
                 _SummaryExtension(),
             ],

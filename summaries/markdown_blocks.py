@@ -1,0 +1,255 @@
+"""CommonMark's list and block rules, restated in the shape python-markdown understands.
+
+python-markdown nests list content by multiples of four spaces and wants blank lines
+between blocks; writers (and GitHub, and CommonMark) indent nested items by two or
+three spaces, to the column where the item's text starts, and start lists and tables
+right under a paragraph line. No maintained extension reads lists by their content
+column (mdx_truly_sane_lists fixes the nesting step at one number, which breaks either
+"- " or "1. " items), so this preprocessor re-indents list items to python-markdown's
+grid and adds the blank lines CommonMark implies; every other rule stays
+python-markdown's and its extensions'. One pass over the lines: linear time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown.preprocessors import Preprocessor
+
+# A line that ends one list and starts another of a different kind; a treeprocessor
+# removes the paragraph it becomes.
+LIST_SEPARATOR = "\ue002"
+
+_LIST_ITEM_RE = re.compile(r"( {0,3})([*+-]|\d{1,9}[.)])(?:([ ]{1,4})(?=\S)|[ ]*$)")
+_THEMATIC_BREAK_RE = re.compile(r" {0,3}(?:(?:-[ ]*){3,}|(?:\*[ ]*){3,}|(?:_[ ]*){3,})$")
+_FENCE_RE = re.compile(r"( *)(`{3,}|~{3,})(.*)$")
+_TABLE_DELIMITER_RE = re.compile(r" {0,3}\|?[ ]*:?-+:?[ ]*(?:\|[ ]*:?-+:?[ ]*)*\|?[ ]*$")
+_BLOCKQUOTE_RE = re.compile(r" {0,3}>[ ]?")
+_ATX_RE = re.compile(r" {0,3}#{1,6}(?:[ ]|$)")
+_PIPE_RE = re.compile(r"(?<!\\)\|")
+_MAX_DEPTH = 12  # python-markdown's own nesting limit is lower still
+
+
+@dataclass
+class _Item:
+    content_column: int  # where the item's text starts in the source line
+    depth: int  # nesting level in the output: the marker goes at 4 * depth
+    marker: str  # "-", "*", "+", "." or ")"
+
+
+@dataclass
+class _Fence:
+    char: str
+    length: int
+    indent: int  # the opener's indentation, relative to its container
+    prefix: str  # what every line of the fence gets in the output
+
+
+def _indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _is_fence_closer(line: str, fence: _Fence) -> bool:
+    stripped = line.strip()
+    return (
+        _indent_of(line) < 4
+        and len(stripped) >= fence.length
+        and stripped == fence.char * len(stripped)
+    )
+
+
+class _Normalizer:
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.items: list[_Item] = []
+        self.fence: _Fence | None = None
+        self.previous = "blank"  # "blank", "text" (a paragraph line), "item" or "other"
+        self.last_marker: dict[int, str] = {}  # per depth: the marker of the list just ended
+
+    def run(self, lines: list[str]) -> list[str]:
+        index = 0
+        while index < len(lines):
+            line = lines[index]
+            if self.fence is None and not self.items and _BLOCKQUOTE_RE.match(line):
+                end = index
+                while end < len(lines) and lines[end].strip():
+                    end += 1
+                self._blockquote(lines[index:end])
+                index = end
+                continue
+            self._line(line, lines[index + 1] if index + 1 < len(lines) else None)
+            index += 1
+        if self.fence is not None:  # an unclosed fence runs to the end of the text
+            self.out.append(self.fence.prefix + self.fence.char * self.fence.length)
+        return self.out
+
+    def _blockquote(self, lines: list[str]) -> None:
+        inner = []
+        for line in lines:
+            m = _BLOCKQUOTE_RE.match(line)
+            inner.append(line[m.end() :] if m else line)
+        if self.previous == "text":
+            self.out.append("")
+        self.out.extend(("> " + line).rstrip() for line in _Normalizer().run(inner))
+        self.previous = "other"
+
+    def _emit(self, line: str, kind: str) -> None:
+        self.out.append(line)
+        self.previous = kind
+
+    def _line(self, line: str, following: str | None) -> None:
+        if self.fence is not None:
+            self._fenced_line(line)
+            return
+        if not line.strip():
+            self._emit("", "blank")
+            return
+        indent = _indent_of(line)
+        # Leave the items this line is not inside of (a lazy paragraph line stays).
+        while self.items and indent < self.items[-1].content_column:
+            if self.previous == "text" and not self._starts_block(line, indent):
+                return self._emit(self._in_item(line.lstrip(" ")), "text")
+            if self.previous == "blank" or self._starts_block(line, indent):
+                self._close_item()
+            else:
+                break
+        base = self.items[-1].content_column if self.items else 0
+        relative = indent - base
+        if relative < 4 and _THEMATIC_BREAK_RE.match(line[base:]):
+            self._thematic_break(line, base)
+            return
+        m = _LIST_ITEM_RE.match(line, base) if relative < 4 else None
+        if m and len(self.items) < _MAX_DEPTH and self._may_start_item(m):
+            self._item(line, m)
+            return
+        self._content(line, base, following)
+
+    def _starts_block(self, line: str, indent: int) -> bool:
+        text = line.lstrip(" ")
+        return bool(
+            _LIST_ITEM_RE.match(text)
+            or _FENCE_RE.match(text)
+            or _ATX_RE.match(text)
+            or text.startswith(">")
+            or _THEMATIC_BREAK_RE.match(text)
+        )
+
+    def _close_item(self) -> None:
+        item = self.items.pop()
+        self.last_marker[item.depth] = item.marker
+        for depth in [d for d in self.last_marker if d > item.depth]:
+            del self.last_marker[depth]
+
+    def _may_start_item(self, m: re.Match[str]) -> bool:
+        if self.previous != "text" or self.items:
+            return True
+        # Interrupting a paragraph: CommonMark allows a non-empty item, numbered from 1.
+        marker = m.group(2)
+        empty = m.group(3) is None
+        return not empty and (not marker[0].isdigit() or int(marker[:-1]) == 1)
+
+    def _item(self, line: str, m: re.Match[str]) -> None:
+        marker = m.group(2)
+        kind = marker if not marker[0].isdigit() else marker[-1]
+        depth = len(self.items)
+        spaces = m.group(3) or " "
+        content = line[m.end() :]
+        content_column = m.start(2) + len(marker) + len(spaces)
+        if self.previous == "text" and depth == 0 and self.last_marker.get(0) is None:
+            self.out.append("")  # a list right after a paragraph line
+        previous_kind = self.last_marker.get(depth)
+        if previous_kind is not None and previous_kind != kind:
+            # A new bullet character or delimiter starts a new list.
+            self.out.extend(["", " " * (4 * depth) + LIST_SEPARATOR, ""])
+        self.last_marker.pop(depth, None)
+        for deeper in [d for d in self.last_marker if d > depth]:
+            del self.last_marker[deeper]
+        self.items.append(_Item(content_column, depth, kind))
+        number = marker[:-1] + "." if marker[0].isdigit() else marker
+        prefix = " " * (4 * depth) + number + " "
+        if content and _FENCE_RE.match(content):
+            self._emit(prefix.rstrip(), "item")
+            self._content(" " * content_column + content, content_column, None)
+            return
+        self._emit(prefix + content if content else prefix.rstrip(), "item")
+        self.previous = "text" if content else "item"
+
+    def _thematic_break(self, line: str, base: int) -> None:
+        if self.previous == "text" and not self.items and line.strip().startswith("-"):
+            self._emit(line, "other")  # a setext heading's underline
+            return
+        if self.previous != "blank":
+            self.out.append("")
+        if self.items and base == 0:
+            while self.items:
+                self._close_item()
+        self._emit(self._in_item(line.lstrip(" ")) if self.items else line, "other")
+        self.out.append("")
+        self.previous = "blank"
+
+    def _in_item(self, text: str) -> str:
+        if not self.items:
+            return text
+        return " " * (4 * self.items[-1].depth + 4) + text
+
+    def _content(self, line: str, base: int, following: str | None) -> None:
+        if self.items and self.previous == "blank" and _indent_of(line) < base:
+            while self.items:
+                self._close_item()
+            base = 0
+        if not self.items:
+            self.last_marker.clear()
+        text = line[base:] if self.items else line
+        fence = _FENCE_RE.match(text)
+        if (
+            fence
+            and (fence.group(2)[0] == "~" or "`" not in fence.group(3))
+            and len(fence.group(1)) < 4
+        ):
+            if self.previous not in ("blank", "other") or (self.items and self.previous == "item"):
+                self.out.append("")
+            prefix = self._in_item("") if self.items else ""
+            self.fence = _Fence(fence.group(2)[0], len(fence.group(2)), len(fence.group(1)), prefix)
+            self._emit(prefix + text.lstrip(" "), "other")
+            return
+        if (
+            following is not None
+            and self.previous == "text"
+            and _PIPE_RE.search(text)
+            and _TABLE_DELIMITER_RE.match(following[base:] if self.items else following)
+            and _PIPE_RE.search(following)
+        ):
+            self.out.append("")  # a table right after a paragraph line
+        self._emit(self._in_item(text) if self.items else text, "text")
+
+    def _fenced_line(self, line: str) -> None:
+        fence = self.fence
+        assert fence is not None
+        base = self.items[-1].content_column if self.items else 0
+        if self.items and line.strip() and _indent_of(line) < base:
+            # A line outside the item ends the item, and with it the fence.
+            self.out.append(fence.prefix + fence.char * fence.length)
+            self.fence = None
+            self.previous = "other"
+            self._line(line, None)
+            return
+        text = line[base:] if self.items else line
+        if _is_fence_closer(text, fence):
+            self._emit(fence.prefix + text.strip(), "other")
+            self.out.append("")
+            self.previous = "blank"
+            self.fence = None
+            return
+        # Inside the fence: drop at most the opener's indentation, as CommonMark does.
+        drop = min(fence.indent, _indent_of(text))
+        self._emit(fence.prefix + text[drop:], "code")
+
+
+def normalize_blocks(lines: list[str]) -> list[str]:
+    return _Normalizer().run(lines)
+
+
+class CommonMarkBlocksPreprocessor(Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        return normalize_blocks(lines)
