@@ -44,6 +44,7 @@ class _Fence:
     length: int
     indent: int  # the opener's indentation, relative to its container
     prefix: str  # what every line of the fence gets in the output
+    has_content: bool = False
 
 
 def _indent_of(line: str) -> int:
@@ -66,6 +67,7 @@ class _Normalizer:
         self.fence: _Fence | None = None
         self.previous = "blank"  # "blank", "text" (a paragraph line), "item" or "other"
         self.last_marker: dict[int, str] = {}  # per depth: the marker of the list just ended
+        self.left_item = False  # the current line ended a list item
 
     def run(self, lines: list[str]) -> list[str]:
         index = 0
@@ -80,7 +82,8 @@ class _Normalizer:
                 continue
             self._line(line, lines[index + 1] if index + 1 < len(lines) else None)
             index += 1
-        if self.fence is not None:  # an unclosed fence runs to the end of the text
+        if self.fence is not None and self.fence.has_content:
+            # An unclosed fence runs to the end of the text (with nothing in it, it is text).
             self.out.append(self.fence.prefix + self.fence.char * self.fence.length)
         return self.out
 
@@ -91,7 +94,10 @@ class _Normalizer:
             inner.append(line[m.end() :] if m else line)
         if self.previous == "text":
             self.out.append("")
-        self.out.extend(("> " + line).rstrip() for line in _Normalizer().run(inner))
+        normalized = _Normalizer().run(inner)
+        while normalized and not normalized[-1].strip():
+            normalized.pop()
+        self.out.extend(("> " + line).rstrip() for line in normalized)
         self.previous = "other"
 
     def _emit(self, line: str, kind: str) -> None:
@@ -106,12 +112,14 @@ class _Normalizer:
             self._emit("", "blank")
             return
         indent = _indent_of(line)
+        self.left_item = False
         # Leave the items this line is not inside of (a lazy paragraph line stays).
         while self.items and indent < self.items[-1].content_column:
             if self.previous == "text" and not self._starts_block(line, indent):
                 return self._emit(self._in_item(line.lstrip(" ")), "text")
             if self.previous == "blank" or self._starts_block(line, indent):
                 self._close_item()
+                self.left_item = True
             else:
                 break
         base = self.items[-1].content_column if self.items else 0
@@ -142,7 +150,7 @@ class _Normalizer:
             del self.last_marker[depth]
 
     def _may_start_item(self, m: re.Match[str]) -> bool:
-        if self.previous != "text" or self.items:
+        if self.previous != "text" or self.items or self.left_item:
             return True
         # Interrupting a paragraph: CommonMark allows a non-empty item, numbered from 1.
         marker = m.group(2)
@@ -176,7 +184,12 @@ class _Normalizer:
         self.previous = "text" if content else "item"
 
     def _thematic_break(self, line: str, base: int) -> None:
-        if self.previous == "text" and not self.items and line.strip().startswith("-"):
+        if (
+            self.previous == "text"
+            and not self.items
+            and not self.left_item
+            and line.strip().startswith("-")
+        ):
             self._emit(line, "other")  # a setext heading's underline
             return
         if self.previous != "blank":
@@ -243,6 +256,7 @@ class _Normalizer:
             return
         # Inside the fence: drop at most the opener's indentation, as CommonMark does.
         drop = min(fence.indent, _indent_of(text))
+        fence.has_content = fence.has_content or bool(text.strip())
         self._emit(fence.prefix + text[drop:], "code")
 
 

@@ -192,15 +192,14 @@ _INLINE_BREAK_RE = re.compile(
     r"\n(?=\n|$| {0,3}(?:[*+-]|\d{1,9}\.)[ ]| {0,3}>| {0,3}#{1,6}(?:[ ]|\n|$)| {0,3}\|)"
 )
 _SPECIAL_RE = re.compile(r"[\n\\$`]")
-_LIST_ITEM_RE = re.compile(r" {0,3}(?:[*+-]|\d{1,9}\.)[ ]+\S")
-_FENCE_OPENER_RE = re.compile(
-    r"(?P<fence>~{3,}|`{3,})[ ]*"
-    r"(?:\{[^\n]*\}|\.?[\w#.+-]*[ ]*(?:hl_lines=(?P<q>[\"']).*?(?P=q)[ ]*)?)(?=\n)"
-)
+_LIST_ITEM_RE = re.compile(r" {0,3}(?:[*+-]|\d{1,9}[.)])[ ]+\S")
+_FENCE_OPENER_RE = re.compile(r"(?P<fence>~{3,}|`{3,})[^\n`]*(?=\n|$)")
+# What may stand before a fence on its line: indentation, quote markers, a list marker.
+_FENCE_PREFIX_RE = re.compile(r"(?:[ ]*>)*[ ]*(?:(?:[*+-]|\d{1,9}[.)])[ ]+)?")
 _FENCE_CLOSER_RE = re.compile(r"^(~{3,}|`{3,})[ ]*$", re.MULTILINE)
 _INDENTED_LINES_RE = re.compile(r"(?:[ ]{4}[^\n]*(?:\n|$)|\n)*")
 _NON_SPACE_RE = re.compile(r"\S")
-_TILDES_RE = re.compile(r"~+")
+_QUOTE_PREFIX_RE = re.compile(r"(?:[ ]{0,3}>)+[ ]?")
 _BEGIN_RE = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
 _CITE_RE = re.compile(r"\\cite\{([^{}]{1,2000})\}")
 _CITE_KEY_RE = re.compile(r"[A-Za-z0-9/:._\-()]+")
@@ -440,14 +439,9 @@ class _Tokenizer:
         after_blank = p == 0 or p == 1 or src[p - 2] == "\n"
         if src.startswith(("```", "~~~"), p):
             end = self._fenced_block_end(p)
-            if end != -1:
+            if end != -1:  # closed, or (unclosed) running to the end of the text
                 self._verbatim(src[p:end], fenced=True)
                 return end
-            if src[p] == "~":
-                # An unclosed tilde fence: python-markdown would rescan to the end for it.
-                run_end = _TILDES_RE.match(src, p).end()
-                self._literal(src[p:run_end])
-                return run_end
             return p
         if not after_blank or src[p] == "\n":
             return p
@@ -465,8 +459,8 @@ class _Tokenizer:
         if m is None:
             return -1
         closer = self._first_at_or_after(self.fence_closers.get(m.group("fence"), []), m.end() + 1)
-        if closer is None:
-            return -1
+        if closer is None:  # unclosed: code to the end, unless there is nothing to show
+            return -1 if self._blank(m.end(), self.n) else self.n
         line_end = self.src.find("\n", closer)
         return self.n if line_end == -1 else line_end
 
@@ -536,6 +530,10 @@ class _Tokenizer:
                 if crosses_blocks or k < self._next_break(j):
                     self._math(src[j : k + 2], src[j + 2 : k], True)
                     return k + 2
+                tex = self._quoted_display(j, k)
+                if tex is not None:
+                    self._math(src[j : k + 2], tex, True)
+                    return k + 2
             self._emit("$$")
             return j + 2
         # pandoc's rule: no space after the opening $, none before the closing one, and
@@ -553,12 +551,31 @@ class _Tokenizer:
         self._emit("$")
         return j + 1
 
+    def _quoted_display(self, j: int, k: int) -> str | None:
+        """The TeX of "$$" ... "$$" over several lines of one blockquote, without the ">"s."""
+        line_start = self.src.rfind("\n", 0, j) + 1
+        prefix = _QUOTE_PREFIX_RE.match(self.src, line_start)
+        if prefix is None or prefix.end() != j:
+            return None
+        depth = prefix.group().count(">")
+        lines = self.src[j + 2 : k].split("\n")
+        body = [lines[0]]
+        for line in lines[1:]:
+            m = _QUOTE_PREFIX_RE.match(line)
+            if m is None or m.group().count(">") != depth:
+                return None
+            body.append(line[m.end() :])
+        return "\n".join(body)
+
     def _backticks(self, j: int) -> int:
         src = self.src
         end = j
         while end < self.n and src[end] == "`":
             end += 1
         width = end - j
+        if width >= 3 and _FENCE_PREFIX_RE.fullmatch(src, src.rfind("\n", 0, j) + 1, j):
+            self._text(src[j:end])  # a fence inside a list item or quote: Markdown's
+            return end
         k = self._first_at_or_after(self.tick_runs.get(width, []), end)
         if k is not None and k < self._next_break(j):
             self._emit_slot(_Slot("code", src[j : k + width], src[j + width : k].strip()))
@@ -759,8 +776,10 @@ _HEADING_TAGS = frozenset(("h3", "h4", "h5", "h6"))
 _PYGMENTS_CLASSES = frozenset(c for c in STANDARD_TYPES.values() if c)
 _ALLOWED_CLASSES = {
     "div": frozenset(("highlight", "footnote")),
-    "span": _PYGMENTS_CLASSES,
+    "span": _PYGMENTS_CLASSES | {"filename"},
     "a": frozenset(("footnote-ref", "footnote-backref")),
+    "ul": frozenset(("task-list",)),
+    "li": frozenset(("task-list-item",)),
 }
 _ID_RE = re.compile(r"(?:s|fn|fnref)-[\w.:%-]*")
 _NUMBER_RE = re.compile(r"\d{1,4}")
@@ -769,7 +788,7 @@ _LINK_RE = re.compile(
     r"\(*(?:\bhttps?://|\bwww\.)[^\s<>\"'`{}|\\^]*[^\s<>\"'`{}|\\^.,;:!?]", re.IGNORECASE
 )
 _LINK_REL = "nofollow ugc noopener"
-_LINK_HINT_RE = re.compile(r"<a[\s/>]|https?://|www\.", re.IGNORECASE)
+_LINK_HINT_RE = re.compile(r"<a[\s/>]|https?://|www\.|@", re.IGNORECASE)
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -794,6 +813,8 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
         return name == "start" and bool(_NUMBER_RE.fullmatch(value))
     if tag == "details":
         return name == "open"
+    if tag == "input":  # task-list checkboxes, shown and never submitted
+        return (name == "type" and value == "checkbox") or name in ("disabled", "checked")
     return False
 
 
@@ -806,8 +827,15 @@ def _link_attributes(attrs: dict, new: bool = False) -> dict | None:
 
 
 class _ImageAttributesFilter(Filter):
+    """Lazy images; and <input> only as a task list's disabled checkbox, else as text."""
+
     def __iter__(self):
         for token in super().__iter__():
+            if token["type"] in ("StartTag", "EmptyTag", "EndTag") and token["name"] == "input":
+                data = token.get("data") or {}
+                if (None, "type") not in data or (None, "disabled") not in data:
+                    yield {"type": "Characters", "data": "<input>"}
+                    continue
             if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "img":
                 token["data"][(None, "loading")] = "lazy"
                 token["data"][(None, "decoding")] = "async"
@@ -823,7 +851,7 @@ def _get_cleaner(allow_headings: bool, allow_images: bool, linkify: bool) -> ble
             LinkifyFilter,
             callbacks=[_link_attributes],
             skip_tags={"pre", "code"},
-            parse_email=False,
+            parse_email=True,
             url_re=_LINK_RE,
         )
         tags = set(_BASE_TAGS)
@@ -831,6 +859,7 @@ def _get_cleaner(allow_headings: bool, allow_images: bool, linkify: bool) -> ble
             tags |= _HEADING_TAGS
         if allow_images:
             tags.add("img")
+        tags.add("input")
         cleaner = bleach.Cleaner(
             tags=tags,
             attributes=_allowed_attribute,
