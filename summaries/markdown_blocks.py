@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 from markdown.preprocessors import Preprocessor
 
-# A line that ends one list and starts another of a different kind; a treeprocessor
-# removes the paragraph it becomes.
+# A line that ends one list and starts another of a different kind, and the text of an
+# item that is empty (python-markdown has no empty items); a treeprocessor removes both.
 LIST_SEPARATOR = "\ue002"
+EMPTY_ITEM = "\ue003"
 
-_LIST_ITEM_RE = re.compile(r"( {0,3})([*+-]|\d{1,9}[.)])(?:([ ]{1,4})(?=\S)|[ ]*$)")
+_LIST_ITEM_RE = re.compile(r"( {0,3})([*+-]|\d{1,9}[.)])(?:([ ]+)(?=\S)|[ ]*$)")
 _THEMATIC_BREAK_RE = re.compile(r" {0,3}(?:(?:-[ ]*){3,}|(?:\*[ ]*){3,}|(?:_[ ]*){3,})$")
 _FENCE_RE = re.compile(r"( *)(`{3,}|~{3,})(.*)$")
 _TABLE_DELIMITER_RE = re.compile(r" {0,3}\|?[ ]*:?-+:?[ ]*(?:\|[ ]*:?-+:?[ ]*)*\|?[ ]*$")
@@ -36,6 +37,7 @@ class _Item:
     content_column: int  # where the item's text starts in the source line
     depth: int  # nesting level in the output: the marker goes at 4 * depth
     marker: str  # "-", "*", "+", "." or ")"
+    had_blank: bool = False  # a blank line inside it: the list is loose
 
 
 @dataclass
@@ -68,6 +70,7 @@ class _Normalizer:
         self.previous = "blank"  # "blank", "text" (a paragraph line), "item" or "other"
         self.last_marker: dict[int, str] = {}  # per depth: the marker of the list just ended
         self.left_item = False  # the current line ended a list item
+        self.closed_had_blank = False
 
     def run(self, lines: list[str]) -> list[str]:
         index = 0
@@ -110,6 +113,8 @@ class _Normalizer:
             return
         if not line.strip():
             self._emit("", "blank")
+            if self.items:
+                self.items[-1].had_blank = True
             return
         indent = _indent_of(line)
         self.left_item = False
@@ -134,6 +139,9 @@ class _Normalizer:
         self._content(line, base, following)
 
     def _starts_block(self, line: str, indent: int) -> bool:
+        parent = self.items[-2].content_column if len(self.items) > 1 else 0
+        if indent - parent >= 4:
+            return False  # too deep to start anything there: a lazy line
         text = line.lstrip(" ")
         return bool(
             _LIST_ITEM_RE.match(text)
@@ -145,6 +153,7 @@ class _Normalizer:
 
     def _close_item(self) -> None:
         item = self.items.pop()
+        self.closed_had_blank = item.had_blank
         self.last_marker[item.depth] = item.marker
         for depth in [d for d in self.last_marker if d > item.depth]:
             del self.last_marker[depth]
@@ -163,6 +172,8 @@ class _Normalizer:
         depth = len(self.items)
         spaces = m.group(3) or " "
         content = line[m.end() :]
+        if len(spaces) > 4:  # the text is indented code, one space after the marker
+            spaces, content = " ", line[m.end(2) + 1 :]
         content_column = m.start(2) + len(marker) + len(spaces)
         if self.previous == "text" and depth == 0 and self.last_marker.get(0) is None:
             self.out.append("")  # a list right after a paragraph line
@@ -170,27 +181,26 @@ class _Normalizer:
         if previous_kind is not None and previous_kind != kind:
             # A new bullet character or delimiter starts a new list.
             self.out.extend(["", " " * (4 * depth) + LIST_SEPARATOR, ""])
+        elif previous_kind is not None and self.closed_had_blank and self.previous != "blank":
+            self.out.append("")  # python-markdown needs the blank line between loose items
         self.last_marker.pop(depth, None)
         for deeper in [d for d in self.last_marker if d > depth]:
             del self.last_marker[deeper]
         self.items.append(_Item(content_column, depth, kind))
-        number = marker[:-1] + "." if marker[0].isdigit() else marker
+        number = f"{int(marker[:-1])}." if marker[0].isdigit() else marker
         prefix = " " * (4 * depth) + number + " "
-        if content and _FENCE_RE.match(content):
-            self._emit(prefix.rstrip(), "item")
-            self._content(" " * content_column + content, content_column, None)
+        if not content.strip() or _FENCE_RE.match(content) or content.startswith("    "):
+            self._emit(prefix + EMPTY_ITEM, "item")
+            if content.strip():
+                self.out.append("")
+                self._content(" " * content_column + content, content_column, None)
             return
-        self._emit(prefix + content if content else prefix.rstrip(), "item")
-        self.previous = "text" if content else "item"
+        self._emit(prefix + content, "text")
 
     def _thematic_break(self, line: str, base: int) -> None:
-        if (
-            self.previous == "text"
-            and not self.items
-            and not self.left_item
-            and line.strip().startswith("-")
-        ):
-            self._emit(line, "other")  # a setext heading's underline
+        if self.previous == "text" and not self.left_item and line.strip().startswith("-"):
+            # A setext heading's underline.
+            self._emit(self._in_item(line[base:]) if self.items else line, "other")
             return
         if self.previous != "blank":
             self.out.append("")

@@ -52,7 +52,7 @@ from pymdownx.tasklist import TasklistExtension
 from pymdownx.tilde import DeleteSubExtension
 
 from summaries import katex
-from summaries.markdown_blocks import LIST_SEPARATOR, CommonMarkBlocksPreprocessor
+from summaries.markdown_blocks import EMPTY_ITEM, LIST_SEPARATOR, CommonMarkBlocksPreprocessor
 
 logger = logging.getLogger(__name__)
 
@@ -212,6 +212,7 @@ _MAX_SCAN_PER_DOCUMENT = 500_000
 _TAG_OPENER_RE = re.compile(r"<(?=[A-Za-z/!?])")
 _DEFUSED = {"[": "\ue000", "<": "\ue001"}  # private-use characters Markdown leaves alone
 _DEFUSED_RE = re.compile("[\ue000\ue001]")
+_OURS_RE = re.compile("[\ue000-\ue003]")  # the defused ones and markdown_blocks' markers
 _UNDEFUSED = {"\ue000": "[", "\ue001": "&lt;"}
 _BRACKETS_RE = re.compile(r"[\[\]()]")
 
@@ -313,8 +314,8 @@ class _Tokenizer:
         return f"ph{self.nonce}n{len(self.slots) - 1}q"
 
     def _emit(self, chunk: str) -> None:
-        if _DEFUSED_RE.search(chunk):  # typed by the user: keep them apart from ours
-            chunk = _DEFUSED_RE.sub(lambda m: self._placeholder(_literal_slot(m.group())), chunk)
+        if _OURS_RE.search(chunk):  # typed by the user: keep them apart from ours
+            chunk = _OURS_RE.sub(lambda m: self._placeholder(_literal_slot(m.group())), chunk)
         self.out.append(chunk)
         self.out_length += len(chunk)
 
@@ -655,6 +656,13 @@ class _SummaryTreeprocessor(Treeprocessor):
         for separator in [p for p in root.iter("p") if (p.text or "").strip() == LIST_SEPARATOR]:
             if len(separator) == 0:
                 parents[separator].remove(separator)
+        for element in root.iter():
+            if element.text and EMPTY_ITEM in element.text:
+                element.text = element.text.replace(EMPTY_ITEM, "").strip() or None
+        for empty in [p for p in root.iter("p") if not p.text and len(p) == 0]:
+            parents[empty].remove(empty)
+        for body in [b for b in root.iter("tbody") if _only_empty_cells(b)]:
+            parents[body].remove(body)  # python-markdown's stand-in for "no rows"
         if not _state.allow_headings:
             for element in [e for e in root.iter() if e.tag in _HEADINGS]:
                 strong = etree.Element("strong")
@@ -685,6 +693,11 @@ class _SummaryTreeprocessor(Treeprocessor):
             parent.remove(image)
             return
         _replace_with_text(parent, image, alt)
+
+
+def _only_empty_cells(body: etree.Element) -> bool:
+    rows = list(body)
+    return len(rows) == 1 and all(not (c.text or "").strip() and len(c) == 0 for c in rows[0])
 
 
 def _show_image_lines(paragraph: etree.Element) -> None:
