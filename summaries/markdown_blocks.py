@@ -28,6 +28,7 @@ _FENCE_RE = re.compile(r"( *)(`{3,}|~{3,})(.*)$")
 _TABLE_DELIMITER_RE = re.compile(r" {0,3}\|?[ ]*:?-+:?[ ]*(?:\|[ ]*:?-+:?[ ]*)*\|?[ ]*$")
 _BLOCKQUOTE_RE = re.compile(r" {0,3}>[ ]?")
 _ATX_RE = re.compile(r" {0,3}#{1,6}(?:[ ]|$)")
+_SETEXT_RE = re.compile(r" {0,3}(?:=+|-+)[ ]*$")
 _PIPE_RE = re.compile(r"(?<!\\)\|")
 _MAX_DEPTH = 12  # python-markdown's own nesting limit is lower still
 
@@ -71,14 +72,15 @@ class _Normalizer:
         self.last_marker: dict[int, str] = {}  # per depth: the marker of the list just ended
         self.left_item = False  # the current line ended a list item
         self.closed_had_blank = False
+        self.paragraph_start = -1  # where the paragraph being written starts in out
 
     def run(self, lines: list[str]) -> list[str]:
         index = 0
         while index < len(lines):
             line = lines[index]
             if self.fence is None and not self.items and _BLOCKQUOTE_RE.match(line):
-                end = index
-                while end < len(lines) and lines[end].strip():
+                end = index + 1
+                while end < len(lines) and self._continues_quote(lines[end], lines[end - 1]):
                     end += 1
                 self._blockquote(lines[index:end])
                 index = end
@@ -90,20 +92,48 @@ class _Normalizer:
             self.out.append(self.fence.prefix + self.fence.char * self.fence.length)
         return self.out
 
+    @staticmethod
+    def _continues_quote(line: str, previous: str) -> bool:
+        if _BLOCKQUOTE_RE.match(line):
+            return True
+        # A lazy line continues the quote's paragraph; anything that starts a block ends it.
+        quoted = (
+            previous[_BLOCKQUOTE_RE.match(previous).end() :]
+            if _BLOCKQUOTE_RE.match(previous)
+            else previous
+        )
+        text = line.lstrip(" ")
+        return bool(
+            line.strip()
+            and quoted.strip()
+            and not _FENCE_RE.match(quoted.lstrip(" "))
+            and not _LIST_ITEM_RE.match(text)
+            and not _FENCE_RE.match(text)
+            and not _ATX_RE.match(text)
+            and not _THEMATIC_BREAK_RE.match(text)
+        )
+
     def _blockquote(self, lines: list[str]) -> None:
         inner = []
         for line in lines:
             m = _BLOCKQUOTE_RE.match(line)
             inner.append(line[m.end() :] if m else line)
-        if self.previous == "text":
+        if self.previous == "quote":  # two quotes apart: python-markdown would join them
+            self.out.extend([LIST_SEPARATOR, ""])
+        elif self.previous == "text":
             self.out.append("")
         normalized = _Normalizer().run(inner)
         while normalized and not normalized[-1].strip():
             normalized.pop()
         self.out.extend(("> " + line).rstrip() for line in normalized)
-        self.previous = "other"
+        self.out.append("")
+        self.previous = "quote"
 
     def _emit(self, line: str, kind: str) -> None:
+        if kind == "text" and self.previous != "text":
+            self.paragraph_start = len(self.out)
+        elif kind != "text":
+            self.paragraph_start = -1
         self.out.append(line)
         self.previous = kind
 
@@ -112,16 +142,20 @@ class _Normalizer:
             self._fenced_line(line)
             return
         if not line.strip():
+            if self.previous == "quote":
+                self.out.append("")
+                return
             self._emit("", "blank")
             if self.items:
                 self.items[-1].had_blank = True
             return
         indent = _indent_of(line)
         self.left_item = False
+        self.closed_had_blank = False
         # Leave the items this line is not inside of (a lazy paragraph line stays).
         while self.items and indent < self.items[-1].content_column:
             if self.previous == "text" and not self._starts_block(line, indent):
-                return self._emit(self._in_item(line.lstrip(" ")), "text")
+                return self._emit(self._in_item(_escape_marker(line.lstrip(" "))), "text")
             if self.previous == "blank" or self._starts_block(line, indent):
                 self._close_item()
                 self.left_item = True
@@ -153,7 +187,7 @@ class _Normalizer:
 
     def _close_item(self) -> None:
         item = self.items.pop()
-        self.closed_had_blank = item.had_blank
+        self.closed_had_blank = self.closed_had_blank or item.had_blank
         self.last_marker[item.depth] = item.marker
         for depth in [d for d in self.last_marker if d > item.depth]:
             del self.last_marker[depth]
@@ -196,6 +230,7 @@ class _Normalizer:
                 self._content(" " * content_column + content, content_column, None)
             return
         self._emit(prefix + content, "text")
+        self.paragraph_start = -1  # an underline below an item's first line is a rule
 
     def _thematic_break(self, line: str, base: int) -> None:
         if self.previous == "text" and not self.left_item and line.strip().startswith("-"):
@@ -207,7 +242,8 @@ class _Normalizer:
         if self.items and base == 0:
             while self.items:
                 self._close_item()
-        self._emit(self._in_item(line.lstrip(" ")) if self.items else line, "other")
+        canonical = line.strip()[0] * 3
+        self._emit(self._in_item(canonical) if self.items else canonical, "other")
         self.out.append("")
         self.previous = "blank"
 
@@ -221,6 +257,8 @@ class _Normalizer:
             while self.items:
                 self._close_item()
             base = 0
+            if _indent_of(line) >= 4:  # indented code after a list, not more of the list
+                self.out.extend([LIST_SEPARATOR, ""])
         if not self.items:
             self.last_marker.clear()
         text = line[base:] if self.items else line
@@ -236,6 +274,11 @@ class _Normalizer:
             self.fence = _Fence(fence.group(2)[0], len(fence.group(2)), len(fence.group(1)), prefix)
             self._emit(prefix + text.lstrip(" "), "other")
             return
+        if _ATX_RE.match(text):
+            text = text.strip()  # python-markdown wants "#" in the first column
+        elif self.previous == "text" and _SETEXT_RE.match(text) and self.paragraph_start >= 0:
+            self._setext(text)
+            return
         if (
             following is not None
             and self.previous == "text"
@@ -245,6 +288,14 @@ class _Normalizer:
         ):
             self.out.append("")  # a table right after a paragraph line
         self._emit(self._in_item(text) if self.items else text, "text")
+
+    def _setext(self, underline: str) -> None:
+        """Join the paragraph above into one line: python-markdown reads only two-line ones."""
+        prefix = self._in_item("") if self.items else ""
+        joined = " ".join(line.strip() for line in self.out[self.paragraph_start :])
+        del self.out[self.paragraph_start :]
+        self._emit(prefix + joined, "other")
+        self._emit(prefix + underline.strip()[0] * 3, "other")
 
     def _fenced_line(self, line: str) -> None:
         fence = self.fence
@@ -268,6 +319,14 @@ class _Normalizer:
         drop = min(fence.indent, _indent_of(text))
         fence.has_content = fence.has_content or bool(text.strip())
         self._emit(fence.prefix + text[drop:], "code")
+
+
+def _escape_marker(text: str) -> str:
+    """A lazy paragraph line that python-markdown would read as a list item."""
+    m = _LIST_ITEM_RE.match(text)
+    if m is None:
+        return text
+    return text[: m.end(2) - 1] + "\\" + text[m.end(2) - 1 :]
 
 
 def normalize_blocks(lines: list[str]) -> list[str]:

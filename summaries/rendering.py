@@ -579,10 +579,18 @@ class _Tokenizer:
             return end
         k = self._first_at_or_after(self.tick_runs.get(width, []), end)
         if k is not None and k < self._next_break(j):
-            self._emit_slot(_Slot("code", src[j : k + width], src[j + width : k].strip()))
+            self._emit_slot(_Slot("code", src[j : k + width], _code_span_text(src[j + width : k])))
             return k + width
         self._literal(src[j:end])
         return end
+
+
+def _code_span_text(content: str) -> str:
+    """CommonMark: line ends are spaces; one space each side goes when both are there."""
+    content = content.replace("\n", " ")
+    if len(content) >= 2 and content[0] == content[-1] == " " and content.strip(" "):
+        return content[1:-1]
+    return content
 
 
 def _katex_environment(name: str, source: str) -> str:
@@ -661,6 +669,8 @@ class _SummaryTreeprocessor(Treeprocessor):
                 element.text = element.text.replace(EMPTY_ITEM, "").strip() or None
         for empty in [p for p in root.iter("p") if not p.text and len(p) == 0]:
             parents[empty].remove(empty)
+        for list_element in [e for e in root.iter() if e.tag in ("ul", "ol")]:
+            _make_loose_throughout(list_element)
         for body in [b for b in root.iter("tbody") if _only_empty_cells(b)]:
             parents[body].remove(body)  # python-markdown's stand-in for "no rows"
         if not _state.allow_headings:
@@ -693,6 +703,33 @@ class _SummaryTreeprocessor(Treeprocessor):
             parent.remove(image)
             return
         _replace_with_text(parent, image, alt)
+
+
+_INLINE_TAGS = frozenset("a abbr b br code del em i img input kbd s span strong sub sup".split())
+
+
+def _make_loose_throughout(list_element: etree.Element) -> None:
+    """python-markdown wraps only the items after a blank line in <p>; CommonMark all."""
+    items = [li for li in list_element if li.tag == "li"]
+    if not any(child.tag == "p" for li in items for child in li):
+        return
+    for li in items:
+        inline = []
+        for child in li:
+            if child.tag not in _INLINE_TAGS:
+                break
+            inline.append(child)
+        if not (li.text or "").strip() and not inline:
+            continue
+        paragraph = etree.Element("p")
+        paragraph.text, li.text = li.text, None
+        for child in inline:
+            li.remove(child)
+            paragraph.append(child)
+        tail = paragraph[-1].tail if len(paragraph) else None
+        if len(paragraph):
+            paragraph[-1].tail = tail.rstrip() if tail else tail
+        li.insert(0, paragraph)
 
 
 def _only_empty_cells(body: etree.Element) -> bool:
