@@ -234,9 +234,12 @@ class _Normalizer:
 
     def _thematic_break(self, line: str, base: int) -> None:
         if self.previous == "text" and not self.left_item and line.strip().startswith("-"):
-            # A setext heading's underline.
-            self._emit(self._in_item(line[base:]) if self.items else line, "other")
-            return
+            if _SETEXT_RE.match(line[base:]):
+                if self.paragraph_start >= 0:
+                    self._setext(line[base:])
+                else:  # below an item's first line
+                    self._emit(self._in_item("---"), "other")
+                return
         if self.previous != "blank":
             self.out.append("")
         if self.items and base == 0:
@@ -262,6 +265,9 @@ class _Normalizer:
         if not self.items:
             self.last_marker.clear()
         text = line[base:] if self.items else line
+        if _indent_of(text) >= 4 and self.previous in ("blank", "other", "code"):
+            self._emit(self._in_item(text) if self.items else text, "code")  # indented code
+            return
         fence = _FENCE_RE.match(text)
         if (
             fence
@@ -274,9 +280,10 @@ class _Normalizer:
             self.fence = _Fence(fence.group(2)[0], len(fence.group(2)), len(fence.group(1)), prefix)
             self._emit(prefix + text.lstrip(" "), "other")
             return
-        if _ATX_RE.match(text):
-            text = text.strip()  # python-markdown wants "#" in the first column
-        elif self.previous == "text" and _SETEXT_RE.match(text) and self.paragraph_start >= 0:
+        if _ATX_RE.match(text):  # python-markdown wants "#" in the first column
+            self._emit(self._in_item(text.strip()) if self.items else text.strip(), "other")
+            return
+        if self.previous == "text" and _SETEXT_RE.match(text) and self.paragraph_start >= 0:
             self._setext(text)
             return
         if (
