@@ -46,6 +46,7 @@ from markdown.extensions.toc import TocExtension, slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from pygments.token import STANDARD_TYPES
+from pymdownx.betterem import BetterEmExtension
 from pymdownx.saneheaders import SaneHeadersExtension
 from pymdownx.superfences import SuperFencesCodeExtension
 from pymdownx.tasklist import TasklistExtension
@@ -796,6 +797,7 @@ def _get_markdown() -> tuple[markdown.Markdown, FootnoteExtension]:
                 footnotes,
                 SaneListExtension(),
                 SaneHeadersExtension(),
+                BetterEmExtension(),
                 DeleteSubExtension(subscript=False, smart_delete=True),
                 TasklistExtension(custom_checkbox=False, clickable_checkbox=False),
                 TocExtension(baselevel=3, marker="", slugify=_heading_slug, permalink=False),
