@@ -47,6 +47,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from pygments.token import STANDARD_TYPES
 from pymdownx.betterem import BetterEmExtension
+from pymdownx.magiclink import RE_MAIL, MagiclinkMailPattern
 from pymdownx.saneheaders import SaneHeadersExtension
 from pymdownx.superfences import SuperFencesCodeExtension
 from pymdownx.tasklist import TasklistExtension
@@ -775,12 +776,27 @@ class _HardBreakProcessor(InlineProcessor):
         return etree.Element("br"), m.start(0), m.end(0)
 
 
+# GitHub's one-tilde strikethrough; pymdownx.tilde's one tilde is a subscript instead.
+_SINGLE_TILDE_RE = r"(?<![~\w])~(?=[^\s~])(.+?)(?<=[^\s~])~(?![~\w])"
+
+
+class _SingleTildeDeleteProcessor(InlineProcessor):
+    def handleMatch(self, m, data):  # noqa: N802 - python-markdown's name
+        element = etree.Element("del")
+        element.text = m.group(1)
+        return element, m.start(0), m.end(0)
+
+
 class _SummaryExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # After whitespace normalization (30), before fenced code is stashed (25).
         md.preprocessors.register(CommonMarkBlocksPreprocessor(md), "commonmark_blocks", 28)
         # Before backslash escapes (180), which would keep the backslash.
         md.inlinePatterns.register(_HardBreakProcessor(r"\\\n", md), "hard_break", 185)
+        # Bare e-mail addresses become mailto: links (GitHub does it); magiclink's pattern
+        # alone, since bleach's linkifier already does URLs.
+        md.inlinePatterns.register(MagiclinkMailPattern(RE_MAIL, md), "magic-mail", 84.9)
+        md.inlinePatterns.register(_SingleTildeDeleteProcessor(_SINGLE_TILDE_RE, md), "del1", 64)
         # After inline patterns (20) so images exist, before toc (5) so headings are final.
         md.treeprocessors.register(_SummaryTreeprocessor(md), "shortscience", 8)
 
@@ -840,7 +856,7 @@ _LINK_RE = re.compile(
     r"\(*(?:\bhttps?://|\bwww\.)[^\s<>\"'`{}|\\^]*[^\s<>\"'`{}|\\^.,;:!?]", re.IGNORECASE
 )
 _LINK_REL = "nofollow ugc noopener"
-_LINK_HINT_RE = re.compile(r"<a[\s/>]|https?://|www\.|@", re.IGNORECASE)
+_LINK_HINT_RE = re.compile(r"<a[\s/>]|https?://|www\.", re.IGNORECASE)
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -903,7 +919,7 @@ def _get_cleaner(allow_headings: bool, allow_images: bool, linkify: bool) -> ble
             LinkifyFilter,
             callbacks=[_link_attributes],
             skip_tags={"pre", "code"},
-            parse_email=True,
+            parse_email=False,  # e-mail addresses are magiclink's, in Markdown
             url_re=_LINK_RE,
         )
         tags = set(_BASE_TAGS)
