@@ -203,7 +203,16 @@ _INDENTED_LINES_RE = re.compile(r"(?:[ ]{4}[^\n]*(?:\n|$)|\n)*")
 _NON_SPACE_RE = re.compile(r"\S")
 _QUOTE_PREFIX_RE = re.compile(r"(?:[ ]{0,3}>)+[ ]?")
 _BEGIN_RE = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
-_CITE_RE = re.compile(r"\\cite\{([^{}]{1,2000})\}")
+# \cite and natbib's \citep, \citet (and friends), with optional [pre][post] notes.
+_CITE_RE = re.compile(
+    r"\\cite(?:p|t|alp|alt|author|year|num)?\*?(?:\[[^\[\]{}\n]{0,200}\]){0,2}\{([^{}]{1,2000})\}"
+)
+_REF_RE = re.compile(r"\\(eqref|ref)\{([\w:.\-]{1,100})\}")
+_LABEL_RE = re.compile(r"\\label\{([\w:.\-]{1,100})\}")
+# Text inside a formula, where a "$" starts nested math instead of ending the formula.
+_TEXT_GROUP_RE = re.compile(r"\\(?:text(?:rm|bf|it|sf|tt|normal|up)?|mbox|hbox)\s*\{")
+_TEXISH_RE = re.compile(r"[\\^_=]|^\s*[A-Za-z]\s*$")
+_NUMBERED_ENVIRONMENT_RE = re.compile(r"\\(begin|end)\{(equation|align|gather|multline|flalign)\}")
 _CITE_KEY_RE = re.compile(r"[A-Za-z0-9/:._\-()]+")
 # python-markdown rescans from every "[" to its "]" (and from "](" to the ")"), and the
 # HTML parser it uses rescans from every "<tag" to the next ">": quadratic on hostile
@@ -338,7 +347,14 @@ class _Tokenizer:
             self.fenced_spans.append((start, self.out_length))
 
     def _math(self, source: str, tex: str, display: bool) -> None:
-        self._emit_slot(_Slot("math", source, source, tex=tex, display=display))
+        keys: tuple[str, ...] = ()
+        if "\\cite" in tex:  # a citation inside a formula is a citation too
+            keys = tuple(
+                dict.fromkeys(
+                    key for m in _CITE_RE.finditer(tex) for key in _cite_keys(m.group(1))
+                )
+            )
+        self._emit_slot(_Slot("math", source, source, tex=tex, display=display, keys=keys))
 
     # the scan
 
@@ -482,8 +498,11 @@ class _Tokenizer:
             return self._delimited(j, self.bracket_closers, display=True)
         if nxt == "b" and src.startswith("\\begin{", j):
             return self._environment(j)
-        if nxt == "c" and src.startswith("\\cite{", j):
+        if nxt == "c" and src.startswith("\\cite", j):
             return self._cite(j)
+        if nxt in "er" and (m := _REF_RE.match(src, j)):
+            self._emit_slot(_Slot("ref", m.group(), m.group(), tex=m.group(2), display=m[1] == "eqref"))
+            return m.end()
         if nxt == "`":  # a Markdown escape, never the start of a code span
             self._emit("\\`")
             return j + 2
@@ -515,12 +534,9 @@ class _Tokenizer:
 
     def _cite(self, j: int) -> int:
         m = _CITE_RE.match(self.src, j)
-        if m and "\n\n" not in m.group(1):
-            keys = list(dict.fromkeys(normalize_cite_key(k) for k in m.group(1).split(",")))
-            keys = [k for k in keys if k]
-            if keys and all(_CITE_KEY_RE.fullmatch(k) for k in keys):
-                self._emit_slot(_Slot("cite", m.group(), m.group(), keys=tuple(keys)))
-                return m.end()
+        if m and "\n\n" not in m.group(1) and (keys := _cite_keys(m.group(1))):
+            self._emit_slot(_Slot("cite", m.group(), m.group(), keys=keys))
+            return m.end()
         self._emit("\\")
         return j + 1
 
@@ -541,18 +557,55 @@ class _Tokenizer:
             return j + 2
         # pandoc's rule: no space after the opening $, none before the closing one, and
         # no digit after it, so "it costs $5 and $10" stays text; and, as in TeX, no other
-        # $ inside, so that stays text even when a formula follows later.
+        # $ inside (but inside \text{...}), so that stays text even when a formula follows.
         if j + 1 < self.n and not src[j + 1].isspace():
-            k = self._first_at_or_after(self.dollar_closers, j + 2)
+            k = self._inline_closer(j)
+            if k is not None:
+                self._math(src[j : k + 1], src[j + 1 : k], False)
+                return k + 1
+        elif j + 1 < self.n and src[j + 1] == " ":
+            # "$ \alpha $", as MathJax read it: spaces on both sides and TeX inside.
+            k = self._first_at_or_after(self.dollars, j + 1)
             if (
                 k is not None
                 and k < self._next_break(j)
-                and self._first_at_or_after(self.dollars, j + 1) == k
+                and src[k - 1] == " "
+                and not src[k + 1 : k + 2].isdigit()
+                and _TEXISH_RE.search(src, j + 1, k)
             ):
                 self._math(src[j : k + 1], src[j + 1 : k], False)
                 return k + 1
         self._emit("$")
         return j + 1
+
+    def _inline_closer(self, j: int) -> int | None:
+        limit = self._next_break(j)
+        start, earliest = j + 1, j + 2
+        for _ in range(8):  # a few \text{...} groups with dollars inside, no more
+            k = self._first_at_or_after(self.dollar_closers, earliest)
+            if k is None or k >= limit:
+                return None
+            group = _TEXT_GROUP_RE.search(self.src, start, k)
+            if group is None:
+                return k if self._first_at_or_after(self.dollars, start) == k else None
+            end = self._group_end(group.end(), limit)
+            if end is None:
+                return None
+            start = earliest = end
+        return None
+
+    def _group_end(self, start: int, limit: int) -> int | None:
+        depth, position = 1, start
+        while position < limit and position - start < 2000:
+            char = self.src[position]
+            if char == "\\":
+                position += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            position += 1
+            if depth == 0:
+                return position
+        return None
 
     def _quoted_display(self, j: int, k: int) -> str | None:
         """The TeX of "$$" ... "$$" over several lines of one blockquote, without the ">"s."""
@@ -585,6 +638,11 @@ class _Tokenizer:
             return k + width
         self._literal(src[j:end])
         return end
+
+
+def _cite_keys(text: str) -> tuple[str, ...]:
+    keys = [k for k in dict.fromkeys(normalize_cite_key(k) for k in text.split(",")) if k]
+    return tuple(keys) if keys and all(_CITE_KEY_RE.fullmatch(k) for k in keys) else ()
 
 
 def _code_span_text(content: str) -> str:
@@ -1038,9 +1096,10 @@ class _Occurrence:
 class _Prepared:
     """Sanitized HTML with placeholders still in it, and where each one landed."""
 
-    def __init__(self, html_text: str, slots: list[_Slot], nonce: str) -> None:
+    def __init__(self, html_text: str, slots: list[_Slot], nonce: str, digest: str = "") -> None:
         self.slots = slots
         self.nonce = nonce
+        self.digest = digest
         self.pieces: list[str] = []
         self.occurrences: list[_Occurrence] = []
         self._split(html_text)
@@ -1083,6 +1142,29 @@ class _Prepared:
 
         return f"{m.group(1)}={_PLACEHOLDER_RE.sub(fill, value)}"
 
+    def _number_equations(self, math: list[_Occurrence]) -> dict[str, str]:
+        """Equation numbers, in order, for every \\label in display math (the first wins)."""
+        numbers: dict[str, str] = {}
+        for occurrence in math:
+            slot = self.slots[occurrence.slot]
+            if slot.display and "\\label" in slot.tex:
+                for label in _LABEL_RE.findall(slot.tex):
+                    numbers.setdefault(label, str(len(set(numbers.values())) + 1))
+        return numbers
+
+    def _anchor(self, number: str) -> str:
+        return f"eq-{self.digest}-{number}"
+
+    def _reference_html(self, slot: _Slot, numbers: Mapping[str, str], *, in_link: bool) -> str:
+        number = numbers.get(slot.tex)
+        if number is None:
+            label = html.escape(slot.tex)
+            return f'<span class="eqref eqref-missing" title="No equation is labelled {label}">(??)</span>'
+        text = f"({number})" if slot.display else number
+        if in_link:
+            return f'<span class="eqref">{text}</span>'
+        return f'<a class="eqref" href="#{self._anchor(number)}">{text}</a>'
+
     def _in_text(self) -> list[_Occurrence]:
         return [o for o in self.occurrences if o.context != "code"]
 
@@ -1097,9 +1179,17 @@ class _Prepared:
         self, targets: Mapping[str, CitationTarget], missing_url: Callable[[str], str]
     ) -> str:
         math = [o for o in self._in_text() if self.slots[o.slot].kind == "math"]
-        rendered = katex.render_math(
-            [(self.slots[o.slot].tex, self.slots[o.slot].display) for o in math]
-        )
+        numbers = self._number_equations(math)
+        formulas = []
+        for o in math:
+            slot = self.slots[o.slot]
+            tex = _numbered_tex(slot.tex, numbers) if "\\label" in slot.tex else slot.tex
+            if "\\ref" in tex or "\\eqref" in tex:
+                tex = _REF_RE.sub(lambda m: _reference_tex(m, numbers), tex)
+            if slot.keys:
+                tex = _CITE_RE.sub(lambda m: _citation_tex(m, targets), tex)
+            formulas.append((tex, slot.display))
+        rendered = katex.render_math(formulas)
         math_html = {o.piece: r for o, r in zip(math, rendered, strict=True)}
         pieces = list(self.pieces)
         for occurrence in self.occurrences:
@@ -1114,8 +1204,14 @@ class _Prepared:
                 pieces[occurrence.piece] = _citation_html(
                     slot.keys, targets, missing_url, in_link=occurrence.context == "link"
                 )
+            elif slot.kind == "ref":
+                pieces[occurrence.piece] = self._reference_html(
+                    slot, numbers, in_link=occurrence.context == "link"
+                )
             else:
-                pieces[occurrence.piece] = _math_html(slot, math_html[occurrence.piece])
+                labels = _LABEL_RE.findall(slot.tex) if slot.display else []
+                anchors = [self._anchor(numbers[label]) for label in labels if label in numbers]
+                pieces[occurrence.piece] = _math_html(slot, math_html[occurrence.piece], anchors)
         result = "".join(pieces)
         if self.nonce in result:  # a placeholder mangled beyond recognition; never leak it
             result = re.sub(rf"ph{self.nonce}n\d*q?", "", result)
@@ -1145,18 +1241,46 @@ def _prepare(text: str, *, allow_headings: bool, allow_images: bool) -> _Prepare
     finally:
         _state.slots, _state.nonce = [], ""
     clean = _DEFUSED_RE.sub(lambda m: _UNDEFUSED[m.group()], clean)
-    return _Prepared(clean, tokenizer.slots, nonce)
+    return _Prepared(clean, tokenizer.slots, nonce, digest)
 
 
-def _math_html(slot: _Slot, result: katex.MathResult) -> str:
+def _math_html(slot: _Slot, result: katex.MathResult, anchors: Sequence[str] = ()) -> str:
     if result.html is not None:
         body = result.html
     else:
         message = html.escape(result.error or "Could not render this formula", quote=True)
         body = f'<span class="math-error" title="{message}">{html.escape(slot.source)}</span>'
     if slot.display:
-        return f'<span class="math-display">{body}</span>'
+        ids = "".join(f'<span id="{anchor}"></span>' for anchor in anchors[1:])
+        own = f' id="{anchors[0]}"' if anchors else ""
+        return f'<span class="math-display"{own}>{ids}{body}</span>'
     return body
+
+
+def _numbered_tex(tex: str, numbers: Mapping[str, str]) -> str:
+    """\\label{x} as \\tag{n}; numbered environments starred, so KaTeX adds no numbers."""
+    if "\\tag" in tex:
+        return _LABEL_RE.sub("", tex)
+    tex = _NUMBERED_ENVIRONMENT_RE.sub(lambda m: f"\\{m[1]}{{{m[2]}*}}", tex)
+    return _LABEL_RE.sub(lambda m: f"\\tag{{{numbers.get(m[1], '?')}}}", tex)
+
+
+def _reference_tex(m: re.Match[str], numbers: Mapping[str, str]) -> str:
+    number = numbers.get(m[2], "??")
+    return f"\\text{{({number})}}" if m[1] == "eqref" else f"\\text{{{number}}}"
+
+
+_TEX_TEXT_ESCAPES = str.maketrans(
+    {c: "\\" + c for c in "&%$#_{}"} | {"\\": "", "^": "", "~": " "}
+)
+
+
+def _citation_tex(m: re.Match[str], targets: Mapping[str, CitationTarget]) -> str:
+    labels = []
+    for key in _cite_keys(m.group(1)):
+        target = targets.get(key)
+        labels.append(target.label if target else key + "?")
+    return "\\text{[" + "; ".join(labels).translate(_TEX_TEXT_ESCAPES) + "]}"
 
 
 def _citation_html(

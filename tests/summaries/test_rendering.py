@@ -348,7 +348,7 @@ CASES = [
         cited=("10.1002/(SICI)1097",),
     ),
     Case("cite-dedupe", r"\cite{b} and \cite{a, b, b}", "[b?] and [a?; b?]", cited=("b", "a")),
-    Case("cite-in-math-is-not", r"$\cite{a}$", cited=(), errors=[r"$\cite{a}$"]),
+    Case("cite-in-math", r"$x \cite{a}$", inline=[r"x \text{[a?]}"], cited=("a",)),
     Case("cite-bad-key", r"\cite{a b} \cite{a;b}", r"\cite{a b} \cite{a;b}", cited=()),
     Case(
         "cite-in-heading",
@@ -500,7 +500,7 @@ def test_resolver_is_called_once_with_every_key():
         return resolve(keys)
 
     render(r"\cite{b} \cite{DBLP:a, b} `\cite{c}` $\cite{d}$", resolve_citations=spy)
-    assert calls == [["b", "a"]]
+    assert calls == [["b", "a", "d"]]  # a citation inside a formula counts, one in code not
 
 
 def test_resolver_is_not_called_without_citations():
@@ -532,7 +532,7 @@ def test_normalize_cite_key():
     assert normalize_cite_key("journals/corr/1611.03530") == "journals/corr/1611.03530"
 
 
-def test_extract_citation_keys_skips_code_and_math():
+def test_extract_citation_keys_skips_code_but_not_math():
     source = "\n".join(
         [
             r"\cite{DBLP:a, b} and \cite{b}",
@@ -543,7 +543,7 @@ def test_extract_citation_keys_skips_code_and_math():
             r"\cite{c}",
         ]
     )
-    assert extract_citation_keys(source) == ["a", "b", "c"]
+    assert extract_citation_keys(source) == ["a", "b", "in-math", "c"]
 
 
 def test_headings_get_prefixed_unique_ids():
