@@ -350,9 +350,7 @@ class _Tokenizer:
         keys: tuple[str, ...] = ()
         if "\\cite" in tex:  # a citation inside a formula is a citation too
             keys = tuple(
-                dict.fromkeys(
-                    key for m in _CITE_RE.finditer(tex) for key in _cite_keys(m.group(1))
-                )
+                dict.fromkeys(key for m in _CITE_RE.finditer(tex) for key in _cite_keys(m.group(1)))
             )
         self._emit_slot(_Slot("math", source, source, tex=tex, display=display, keys=keys))
 
@@ -501,7 +499,8 @@ class _Tokenizer:
         if nxt == "c" and src.startswith("\\cite", j):
             return self._cite(j)
         if nxt in "er" and (m := _REF_RE.match(src, j)):
-            self._emit_slot(_Slot("ref", m.group(), m.group(), tex=m.group(2), display=m[1] == "eqref"))
+            parens = m[1] == "eqref"
+            self._emit_slot(_Slot("ref", m.group(), m.group(), tex=m.group(2), display=parens))
             return m.end()
         if nxt == "`":  # a Markdown escape, never the start of a code span
             self._emit("\\`")
@@ -1159,7 +1158,8 @@ class _Prepared:
         number = numbers.get(slot.tex)
         if number is None:
             label = html.escape(slot.tex)
-            return f'<span class="eqref eqref-missing" title="No equation is labelled {label}">(??)</span>'
+            title = f"No equation is labelled {label}"
+            return f'<span class="eqref eqref-missing" title="{title}">(??)</span>'
         text = f"({number})" if slot.display else number
         if in_link:
             return f'<span class="eqref">{text}</span>'
@@ -1270,9 +1270,7 @@ def _reference_tex(m: re.Match[str], numbers: Mapping[str, str]) -> str:
     return f"\\text{{({number})}}" if m[1] == "eqref" else f"\\text{{{number}}}"
 
 
-_TEX_TEXT_ESCAPES = str.maketrans(
-    {c: "\\" + c for c in "&%$#_{}"} | {"\\": "", "^": "", "~": " "}
-)
+_TEX_TEXT_ESCAPES = str.maketrans({c: "\\" + c for c in "&%$#_{}"} | {"\\": "", "^": "", "~": " "})
 
 
 def _citation_tex(m: re.Match[str], targets: Mapping[str, CitationTarget]) -> str:
