@@ -30,7 +30,8 @@ _BLOCKQUOTE_RE = re.compile(r" {0,3}>[ ]?")
 _ATX_RE = re.compile(r" {0,3}#{1,6}(?:[ ]|$)")
 _SETEXT_RE = re.compile(r" {0,3}(?:=+|-+)[ ]*$")
 _PIPE_RE = re.compile(r"(?<!\\)\|")
-_MAX_DEPTH = 12  # python-markdown's own nesting limit is lower still
+_MAX_DEPTH = 12  # of lists and of quotes; python-markdown's own nesting limit is lower still
+_ESCAPE_QUOTE_RE = re.compile(r"^( {0,3})>")
 
 
 @dataclass
@@ -64,7 +65,8 @@ def _is_fence_closer(line: str, fence: _Fence) -> bool:
 
 
 class _Normalizer:
-    def __init__(self) -> None:
+    def __init__(self, quote_depth: int = 0) -> None:
+        self.quote_depth = quote_depth
         self.out: list[str] = []
         self.items: list[_Item] = []
         self.fence: _Fence | None = None
@@ -78,6 +80,8 @@ class _Normalizer:
         index = 0
         while index < len(lines):
             line = lines[index]
+            if self.quote_depth >= _MAX_DEPTH and _BLOCKQUOTE_RE.match(line):
+                line = _ESCAPE_QUOTE_RE.sub(r"\1\\>", line)  # deeper quotes are text
             if self.fence is None and not self.items and _BLOCKQUOTE_RE.match(line):
                 end = index + 1
                 while end < len(lines) and self._continues_quote(lines[end], lines[end - 1]):
@@ -122,7 +126,7 @@ class _Normalizer:
             self.out.extend([LIST_SEPARATOR, ""])
         elif self.previous == "text":
             self.out.append("")
-        normalized = _Normalizer().run(inner)
+        normalized = _Normalizer(self.quote_depth + 1).run(inner)
         while normalized and not normalized[-1].strip():
             normalized.pop()
         self.out.extend(("> " + line).rstrip() for line in normalized)
@@ -281,7 +285,16 @@ class _Normalizer:
             self._emit(prefix + text.lstrip(" "), "other")
             return
         if _ATX_RE.match(text):  # python-markdown wants "#" in the first column
-            self._emit(self._in_item(text.strip()) if self.items else text.strip(), "other")
+            if self.items:
+                self._emit(self._in_item(text.strip()), "other")
+                return
+            # A block of its own: python-markdown re-tests the rest of a block after each
+            # heading in it, which is quadratic in a block of many headings.
+            if self.previous != "blank":
+                self.out.append("")
+            self._emit(text.strip(), "other")
+            self.out.append("")
+            self.previous = "blank"
             return
         if self.previous == "text" and _SETEXT_RE.match(text) and self.paragraph_start >= 0:
             self._setext(text)

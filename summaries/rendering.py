@@ -16,19 +16,15 @@ carry a random per-render nonce, so typing one cannot inject anything.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import html
 import logging
-import os
 import re
 import secrets
 import threading
-import time
 import xml.etree.ElementTree as etree
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from urllib.parse import quote
@@ -53,7 +49,7 @@ from pymdownx.superfences import SuperFencesCodeExtension
 from pymdownx.tasklist import TasklistExtension
 from pymdownx.tilde import DeleteSubExtension
 
-from summaries import katex
+from summaries import katex, render_worker
 from summaries.markdown_blocks import EMPTY_ITEM, LIST_SEPARATOR, CommonMarkBlocksPreprocessor
 
 logger = logging.getLogger(__name__)
@@ -72,6 +68,10 @@ class CitationTarget:
 class Rendered:
     html: str
     cited_keys: tuple[str, ...]  # normalized, de-duplicated, in order of first appearance
+    # Why this rendering is not the whole summary as written ("" when it is), for its writer.
+    degraded: str = ""
+    # Why it must not be saved ("" when it may): it would be too large to serve.
+    refusal: str = ""
 
 
 ResolveCitations = Callable[[Sequence[str]], Mapping[str, CitationTarget]]
@@ -113,11 +113,12 @@ def render_markdown(
     the caller's and propagate.
     """
     text = _normalize_source(source)
+    failed = "It could not be rendered, so it shows as plain paragraphs."
     try:
         prepared = _prepare(text, allow_headings=allow_headings, allow_images=allow_images)
     except Exception:
         logger.exception("rendering failed; showing the source as text")
-        return Rendered(html=_plain_paragraphs(text), cited_keys=())
+        return _checked(Rendered(html=_plain_paragraphs(text), cited_keys=(), degraded=failed))
     keys = prepared.cited_keys()
     targets: Mapping[str, CitationTarget] = {}
     if keys and resolve_citations is not None:
@@ -126,8 +127,20 @@ def render_markdown(
         body = prepared.finish(targets, missing_citation_url or default_missing_citation_url)
     except Exception:
         logger.exception("rendering failed; showing the source as text")
-        return Rendered(html=_plain_paragraphs(text), cited_keys=keys)
-    return Rendered(html=body, cited_keys=keys)
+        return _checked(Rendered(html=_plain_paragraphs(text), cited_keys=keys, degraded=failed))
+    return _checked(Rendered(html=body, cited_keys=keys, degraded=prepared.problem))
+
+
+def _checked(rendered: Rendered) -> Rendered:
+    size = len(rendered.html)
+    if size <= MAX_RENDERED_CHARS:
+        return rendered
+    refusal = (
+        f"Rendered, this text would take {size // 1000:,} KB (formulas take the most room); "
+        f"a summary may take at most {MAX_RENDERED_CHARS // 1000:,} KB. "
+        "Fewer or shorter formulas will fit."
+    )
+    return Rendered(rendered.html, rendered.cited_keys, rendered.degraded, refusal)
 
 
 # --- Source normalization --------------------------------------------------------------
@@ -223,7 +236,13 @@ _MAX_SCAN_PER_DOCUMENT = 500_000
 _TAG_OPENER_RE = re.compile(r"<(?=[A-Za-z/!?])")
 _DEFUSED = {"[": "\ue000", "<": "\ue001"}  # private-use characters Markdown leaves alone
 _DEFUSED_RE = re.compile("[\ue000\ue001]")
-_OURS_RE = re.compile("[\ue000-\ue003]")  # the defused ones and markdown_blocks' markers
+_OURS_RE = re.compile("[\ue000-\ue005]")  # defused, markdown_blocks' markers, task boxes
+# A task list's checkbox crosses the sanitizer as a character, so none can be typed as HTML.
+_TASK_BOXES = {
+    "\ue004": '<input type="checkbox" disabled>',
+    "\ue005": '<input type="checkbox" disabled checked>',
+}
+_TASK_BOX_RE = re.compile("[\ue004\ue005]")
 _UNDEFUSED = {"\ue000": "[", "\ue001": "&lt;"}
 _BRACKETS_RE = re.compile(r"[\[\]()]")
 
@@ -698,6 +717,7 @@ class _RenderState(threading.local):
         self.nonce = ""
         self.allow_headings = True
         self.allow_images = True
+        self.digest = ""
 
 
 _state = _RenderState()
@@ -711,8 +731,10 @@ def _slot_text(match: re.Match[str]) -> str:
 
 
 def _heading_slug(value: str, separator: str) -> str:
-    # Heading ids are prefixed so that they cannot clobber the page's own ids.
-    return "s-" + slugify_unicode(_PLACEHOLDER_RE.sub(_slot_text, value), separator)
+    # Prefixed so that they cannot clobber the page's ids, and with the source's digest so
+    # that two summaries on one page (or a summary typing the other's ids) never share one.
+    slug = slugify_unicode(_PLACEHOLDER_RE.sub(_slot_text, value), separator)
+    return f"s-{_state.digest}-{slug}"
 
 
 class _SummaryTreeprocessor(Treeprocessor):
@@ -728,6 +750,9 @@ class _SummaryTreeprocessor(Treeprocessor):
                 element.text = element.text.replace(EMPTY_ITEM, "").strip() or None
         for empty in [p for p in root.iter("p") if not p.text and len(p) == 0]:
             parents[empty].remove(empty)
+        for item in root.iter("li"):
+            if "task-list-item" in item.get("class", ""):
+                self._mark_task_box(item)
         for list_element in [e for e in root.iter() if e.tag in ("ul", "ol")]:
             _make_loose_throughout(list_element)
         for body in [b for b in root.iter("tbody") if _only_empty_cells(b)]:
@@ -749,6 +774,18 @@ class _SummaryTreeprocessor(Treeprocessor):
                 if len(paragraph) == 0 and paragraph.text and "://" in paragraph.text:
                     _show_image_lines(paragraph)
 
+    def _mark_task_box(self, item: etree.Element) -> None:
+        """pymdownx.tasklist stashed its checkbox as raw HTML: take it back as a marker."""
+        holder = item if (item.text or "").strip() or not len(item) else item[0]
+        m = _STASH_RE.match(holder.text or "")
+        if m is None:
+            return
+        stash = self.md.htmlStash.rawHtmlBlocks
+        index = int(m[1])
+        if index < len(stash) and isinstance(stash[index], str) and "<input" in stash[index]:
+            marker = "\ue005" if "checked" in stash[index] else "\ue004"
+            holder.text = marker + " " + holder.text[m.end() :].lstrip(" ")
+
     def _check_image(self, image: etree.Element, parent: etree.Element) -> None:
         src, alt = image.get("src", ""), image.get("alt", "")
         allowed = _image_url_allowed(src)
@@ -764,6 +801,7 @@ class _SummaryTreeprocessor(Treeprocessor):
         _replace_with_text(parent, image, alt)
 
 
+_STASH_RE = re.compile("\x02wzxhzdk:(\\d+)\x03")
 _INLINE_TAGS = frozenset("a abbr b br code del em i img input kbd s span strong sub sup".split())
 
 
@@ -906,7 +944,7 @@ _ALLOWED_CLASSES = {
     "ul": frozenset(("task-list",)),
     "li": frozenset(("task-list-item",)),
 }
-_ID_RE = re.compile(r"(?:s|fn|fnref)-[\w.:%-]*")
+_ID_RE = re.compile(r"(?:s|fn|fnref)-([0-9a-f]{6})-[\w.:%-]*")
 _NUMBER_RE = re.compile(r"\d{1,4}")
 _ALIGN_VALUES = frozenset(("left", "right", "center"))
 _LINK_RE = re.compile(
@@ -920,8 +958,9 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name == "class":
         allowed = _ALLOWED_CLASSES.get(tag, frozenset())
         return bool(value.split()) and all(c in allowed for c in value.split())
-    if name == "id":
-        return tag in ("h3", "h4", "h5", "h6", "li", "sup") and bool(_ID_RE.fullmatch(value))
+    if name == "id":  # only the ids this render made: they carry its source's digest
+        m = _ID_RE.fullmatch(value)
+        return tag in ("h3", "h4", "h5", "h6", "li", "sup") and bool(m) and m[1] == _state.digest
     if name == "title":
         return tag in ("a", "abbr", "img")
     if tag == "a":
@@ -938,8 +977,6 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
         return name == "start" and bool(_NUMBER_RE.fullmatch(value))
     if tag == "details":
         return name == "open"
-    if tag == "input":  # task-list checkboxes, shown and never submitted
-        return (name == "type" and value == "checkbox") or name in ("disabled", "checked")
     return False
 
 
@@ -952,15 +989,8 @@ def _link_attributes(attrs: dict, new: bool = False) -> dict | None:
 
 
 class _ImageAttributesFilter(Filter):
-    """Lazy images; and <input> only as a task list's disabled checkbox, else as text."""
-
     def __iter__(self):
         for token in super().__iter__():
-            if token["type"] in ("StartTag", "EmptyTag", "EndTag") and token["name"] == "input":
-                data = token.get("data") or {}
-                if (None, "type") not in data or (None, "disabled") not in data:
-                    yield {"type": "Characters", "data": "<input>"}
-                    continue
             if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "img":
                 token["data"][(None, "loading")] = "lazy"
                 token["data"][(None, "decoding")] = "async"
@@ -984,7 +1014,6 @@ def _get_cleaner(allow_headings: bool, allow_images: bool, linkify: bool) -> ble
             tags |= _HEADING_TAGS
         if allow_images:
             tags.add("img")
-        tags.add("input")
         cleaner = bleach.Cleaner(
             tags=tags,
             attributes=_allowed_attribute,
@@ -999,79 +1028,21 @@ def _get_cleaner(allow_headings: bool, allow_images: bool, linkify: bool) -> ble
     return cleaner
 
 
-# --- A time limit for python-markdown and bleach -----------------------------------------
+# --- Bounds -------------------------------------------------------------------------------
 
-# Both are pure Python with corners that are quadratic or worse on hostile input. The
-# tokenizer defuses the known ones; this limit catches the rest: a watchdog thread raises
-# _OutOfTime in the rendering thread, which then shows the paragraphs as plain text.
-MARKDOWN_SECONDS = 2.5
-
-
-class _OutOfTime(BaseException):  # not Exception: libraries' "except Exception" must not eat it
-    pass
-
-
-@dataclass
-class _Limit:
-    thread_id: int
-    deadline: float
-    fired: bool = False
-    done: bool = False
+# Nothing is ever injected into the request thread to stop a render. The source is at most
+# SUMMARY_MAX_BYTES (100 KB); the tokenizer turns the "[" and "<" that would make
+# python-markdown rescan into text (_MAX_SCAN_*), markdown_blocks caps list and quote
+# nesting and puts headings in blocks of their own; python-markdown and bleach run in a
+# worker process with a time limit (render_worker); KaTeX has its time budget inside V8.
+# A rendering larger than this is refused, with a message for the writer:
+MAX_RENDERED_CHARS = 1_000_000
+# python-markdown and bleach run in a worker process that is killed after this long.
+MARKDOWN_SECONDS = 1.0
 
 
-class _Watchdog:
-    def __init__(self) -> None:
-        self.condition = threading.Condition()
-        self.limits: list[_Limit] = []
-        self.pid = 0
-
-    def watch(self, limit: _Limit) -> None:
-        with self.condition:
-            if self.pid != os.getpid():  # not started yet, or lost in a fork
-                self.pid = os.getpid()
-                self.limits = []
-                threading.Thread(target=self._run, name="render-watchdog", daemon=True).start()
-            self.limits.append(limit)
-            self.condition.notify()
-
-    def release(self, limit: _Limit) -> None:
-        with self.condition:
-            limit.done = True
-            if limit in self.limits:
-                self.limits.remove(limit)
-            if limit.fired:  # raised already, or still pending: then cancel it
-                _set_async_exception(limit.thread_id, None)
-
-    def _run(self) -> None:
-        with self.condition:
-            while True:
-                now = time.monotonic()
-                for limit in [lim for lim in self.limits if lim.deadline <= now]:
-                    self.limits.remove(limit)
-                    if not limit.done:
-                        limit.fired = True
-                        _set_async_exception(limit.thread_id, _OutOfTime)
-                soonest = min((lim.deadline for lim in self.limits), default=now + 60)
-                self.condition.wait(max(0.0, soonest - now))
-
-
-def _set_async_exception(thread_id: int, exception: type[BaseException] | None) -> None:
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(thread_id), ctypes.py_object(exception) if exception else None
-    )
-
-
-_watchdog = _Watchdog()
-
-
-@contextmanager
-def _time_limit(seconds: float):
-    limit = _Limit(threading.get_ident(), time.monotonic() + seconds)
-    _watchdog.watch(limit)
-    try:
-        yield
-    finally:
-        _watchdog.release(limit)
+class RenderRefused(ValueError):
+    """A summary whose rendering would be too large to store and serve."""
 
 
 # --- Putting it together ----------------------------------------------------------------
@@ -1099,6 +1070,7 @@ class _Prepared:
         self.slots = slots
         self.nonce = nonce
         self.digest = digest
+        self.problem = ""
         self.pieces: list[str] = []
         self.occurrences: list[_Occurrence] = []
         self._split(html_text)
@@ -1190,6 +1162,12 @@ class _Prepared:
                 tex = _CITE_RE.sub(lambda m: _citation_tex(m, targets), tex)
             formulas.append((tex, slot.display))
         rendered = katex.render_math(formulas)
+        unrendered = sum(1 for r in rendered if not r.cacheable)
+        if unrendered and not self.problem:
+            self.problem = (
+                f"{unrendered} formula{'s' if unrendered > 1 else ''} could not be typeset "
+                "in time and show as source; it will be rendered again."
+            )
         math_html = {o.piece: r for o, r in zip(math, rendered, strict=True)}
         pieces = list(self.pieces)
         for occurrence in self.occurrences:
@@ -1218,30 +1196,55 @@ class _Prepared:
         return result
 
 
+def _markdown_and_sanitize(
+    markdown_text: str,
+    slots: list[_Slot],
+    nonce: str,
+    digest: str,
+    allow_headings: bool,
+    allow_images: bool,
+) -> str:
+    """python-markdown, then bleach: what runs in a render worker (see render_worker)."""
+    _state.slots, _state.nonce, _state.digest = slots, nonce, digest
+    _state.allow_headings, _state.allow_images = allow_headings, allow_images
+    try:
+        body = _markdown_to_html(markdown_text, digest)
+        linkify = _LINK_HINT_RE.search(body) is not None
+        return _get_cleaner(allow_headings, allow_images, linkify).clean(body)
+    except BaseException:
+        _state.markdown = None  # possibly left half-way: start afresh next time
+        _state.cleaners.clear()
+        raise
+    finally:
+        _state.slots, _state.nonce, _state.digest = [], "", ""
+
+
 def _prepare(text: str, *, allow_headings: bool, allow_images: bool) -> _Prepared:
     nonce = secrets.token_hex(8)
     tokenizer = _Tokenizer(text, nonce)
     markdown_text = tokenizer.run()
-    _state.slots, _state.nonce = tokenizer.slots, nonce
-    _state.allow_headings, _state.allow_images = allow_headings, allow_images
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    problem = ""
+    args = (markdown_text, tokenizer.slots, nonce, digest, allow_headings, allow_images)
     try:
-        digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:6]
-        with _time_limit(MARKDOWN_SECONDS):
-            body = _markdown_to_html(markdown_text, digest)
-            linkify = _LINK_HINT_RE.search(body) is not None
-            clean = _get_cleaner(allow_headings, allow_images, linkify).clean(body)
-    except (_OutOfTime, Exception) as exc:  # absurd input, RecursionError, a library bug
-        if isinstance(exc, _OutOfTime):
+        clean = render_worker.run(_markdown_and_sanitize, args, seconds=MARKDOWN_SECONDS)
+    except Exception:  # absurd input, RecursionError, a library bug, a dead worker
+        logger.warning("Markdown failed; showing plain paragraphs", exc_info=True)
+        clean = None
+        problem = "Its Markdown could not be read, so it shows as plain paragraphs."
+    if clean is None:
+        if not problem:
             logger.warning("Markdown took over %ss; showing plain paragraphs", MARKDOWN_SECONDS)
-        else:
-            logger.warning("Markdown failed; showing plain paragraphs", exc_info=True)
-        _state.markdown = None  # possibly interrupted mid-way: start afresh next time
-        _state.cleaners.clear()
+            problem = (
+                "Its Markdown took too long to lay out, so it shows as plain paragraphs; "
+                "it will be rendered again."
+            )
         clean = _plain_paragraphs(markdown_text)
-    finally:
-        _state.slots, _state.nonce = [], ""
     clean = _DEFUSED_RE.sub(lambda m: _UNDEFUSED[m.group()], clean)
-    return _Prepared(clean, tokenizer.slots, nonce, digest)
+    clean = _TASK_BOX_RE.sub(lambda m: _TASK_BOXES[m.group()], clean)
+    prepared = _Prepared(clean, tokenizer.slots, nonce, digest)
+    prepared.problem = problem
+    return prepared
 
 
 def _math_html(slot: _Slot, result: katex.MathResult, anchors: Sequence[str] = ()) -> str:
