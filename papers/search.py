@@ -189,7 +189,7 @@ def _postgres_reindex(ids):
         "keywords": _texts_by_paper(
             Paper.keywords.through.objects, "keyword__name", "keyword__name"
         ),
-        "summaries": _texts_by_paper(_public_summaries(), "source"),
+        "summaries": _texts_by_paper(_public_summaries(), "plain_text"),
     }.items():
         # The outer condition on the grouping column is pushed down into the aggregation.
         parts.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.paper_id = paper.id")
@@ -317,7 +317,7 @@ def _postgres_snippets(ids, text):
         .annotate(
             # ts_headline parses all it is given: the start of long summaries is enough.
             from_summaries=SearchHeadline(
-                Substr(_joined_text(_public_summaries(), "source"), 1, SNIPPET_SOURCE_CHARS),
+                Substr(_joined_text(_public_summaries(), "plain_text"), 1, SNIPPET_SOURCE_CHARS),
                 query,
                 **options,
             ),
@@ -386,7 +386,7 @@ def _sqlite_reindex(ids):
                 paper.title,
                 " ".join(a.author.name for a in paper.authorships.all()),
                 " ".join([paper.abstract, *(k.name for k in paper.keywords.all())]),
-                "\n\n".join(s.source for s in paper.public_summaries),
+                "\n\n".join(s.plain_text for s in paper.public_summaries),
             )
             for paper in documents
         ]

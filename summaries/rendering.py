@@ -27,6 +27,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from html.parser import HTMLParser
 from urllib.parse import quote
 
 import bleach
@@ -54,7 +55,8 @@ from summaries.markdown_blocks import EMPTY_ITEM, LIST_SEPARATOR, CommonMarkBloc
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = 2  # 1 was the interim pipeline of the first commit
+# 1 was the interim pipeline of the first commit; 3 reads GitHub-style Markdown.
+PIPELINE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -1309,3 +1311,77 @@ def _citation_html(
                 f'title="Not on ShortScience yet: add it">{html.escape(key)}?</a>'
             )
     return '<span class="citation">[' + "; ".join(parts) + "]</span>"
+
+
+# --- Plain text -------------------------------------------------------------------------
+
+_PLAIN_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd details div dl dt figcaption figure footer h1 h2 "
+    "h3 h4 h5 h6 header hr li ol p pre section summary table tbody td tfoot th thead tr ul".split()
+)
+_TAG_IN_TEX_RE = re.compile(r"\\tag\{[^{}]*\}")
+_MATH_DELIMITERS_RE = re.compile(r"^\s*(?:\$\$?|\\[(\[])|(?:\$\$?|\\[)\]])\s*$")
+
+
+class _PlainText(HTMLParser):
+    """What a reader sees, as text: formulas as their TeX, citations as their labels."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.stack: list[str] = []  # per open element: "skip", "tex", "error" or ""
+
+    def _skipping(self) -> bool:
+        return "skip" in self.stack
+
+    def handle_starttag(self, tag, attrs):
+        classes = set((dict(attrs).get("class") or "").split())
+        if tag == "input":
+            if not self._skipping():
+                self.parts.append("[x] " if "checked" in dict(attrs) else "[ ] ")
+            return
+        if tag in ("br", "hr", "img", "wbr"):
+            if not self._skipping():
+                self.parts.append("\n")
+            return
+        if tag in _PLAIN_BLOCK_TAGS and not self._skipping():
+            self.parts.append("\n")
+        if "katex-html" in classes or "footnote-backref" in classes:
+            self.stack.append("skip")
+        elif tag == "annotation" and "skip" not in self.stack:
+            self.stack.append("tex")
+        elif tag == "math" or "katex-mathml" in classes:
+            self.stack.append("mathml")
+        elif "math-error" in classes:
+            self.stack.append("error")
+        else:
+            self.stack.append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("input", "br", "hr", "img", "wbr"):
+            return
+        if self.stack:
+            self.stack.pop()
+        if tag in _PLAIN_BLOCK_TAGS and not self._skipping():
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if self._skipping():
+            return
+        if "mathml" in self.stack and "tex" not in self.stack:
+            return  # MathML's own text repeats the formula: its TeX annotation says it
+        if "tex" in self.stack or "error" in self.stack:
+            data = " " + _MATH_DELIMITERS_RE.sub("", data.strip()).strip() + " "
+            data = _TAG_IN_TEX_RE.sub("", data)
+        self.parts.append(data)
+
+
+def plain_text(rendered_html: str) -> str:
+    """The reader-visible text of rendered HTML (for search, snippets, feeds, e-mails):
+    citation labels, no Markdown markers, formulas as readable TeX without delimiters."""
+    parser = _PlainText()
+    parser.feed(rendered_html)
+    parser.close()
+    text = "".join(parser.parts)
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -22,6 +22,7 @@ from .commenting import delete_comment, post_comment
 from .diffing import diff_texts
 from .forms import CommentForm, ReportForm, SummaryForm
 from .models import Comment, Revision, Summary, render_summary_source
+from .rendering import RenderRefused
 from .reporting import file_report
 from .voting import cast_vote
 from .writing import (
@@ -209,8 +210,13 @@ def write(request, key):
                     retry["base_revision"] = summary.current_revision_id() or ""
                     form = SummaryForm(retry)
                     status = 409
+                except RenderRefused as refusal:
+                    form.add_error("source", str(refusal))  # nothing was saved
+                    status = 413
                 else:
                     messages.success(request, "Your summary is saved.")
+                    if saved.render_problem:
+                        messages.warning(request, _render_problem_message(saved))
                     return redirect(saved)
     else:
         draft = _pop_draft(request, paper)
@@ -250,6 +256,10 @@ def write(request, key):
     )
 
 
+def _render_problem_message(summary):
+    return f"Part of your summary could not be shown as written: {summary.render_problem}"
+
+
 @require_POST
 def preview(request):
     """The editor's live preview: the same rendering a save stores, as an HTML fragment."""
@@ -274,8 +284,10 @@ def preview(request):
             status=429,
             content_type="text/plain; charset=utf-8",
         )
-    html = render_summary_source(source).html
-    return HttpResponse(html, content_type="text/html; charset=utf-8")
+    rendered = render_summary_source(source)
+    if rendered.refusal:
+        return HttpResponse(rendered.refusal, status=413, content_type="text/plain; charset=utf-8")
+    return HttpResponse(rendered.html, content_type="text/html; charset=utf-8")
 
 
 @require_POST
