@@ -14,7 +14,7 @@ import pytest
 
 from summaries import katex
 from summaries.rendering import CitationTarget, plain_text, render_markdown
-from tests.summaries.test_rendering import Node, _squash, parse, render
+from tests.summaries.test_rendering import Node, _squash, render
 
 
 def shape(node: Node) -> str:
