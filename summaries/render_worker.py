@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -26,6 +27,7 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 MAX_WORKERS = 2
+cpu_seconds = 0.0  # CPU time the workers of this process have spent rendering (benchmarks)
 STARTUP_SECONDS = 60  # a fresh worker imports its libraries before it takes work
 PRELOAD = ("summaries.rendering",)
 
@@ -57,7 +59,9 @@ class _Worker:
         self.sender.send((function, args))
         if not self.receiver.poll(seconds):
             raise TimeoutError
-        ok, value = self.receiver.recv()
+        ok, value, cpu = self.receiver.recv()
+        global cpu_seconds
+        cpu_seconds += cpu
         if not ok:
             raise RuntimeError(value)
         return value
@@ -81,16 +85,22 @@ def _serve(preload: list[str]) -> None:
     os.dup2(2, 1)
     for name in preload:
         importlib.import_module(name)
-    sender.send("ready")
+    try:
+        sender.send("ready")
+    except BrokenPipeError:  # the parent went away while this worker started
+        return
     while True:
         try:
             function, args = receiver.recv()
         except EOFError:
             return
+        started = time.process_time()
         try:
-            sender.send((True, function(*args)))
+            value = function(*args)
         except Exception as exc:  # reported to the caller, which falls back
-            sender.send((False, f"{type(exc).__name__}: {exc}"))
+            sender.send((False, f"{type(exc).__name__}: {exc}", time.process_time() - started))
+        else:
+            sender.send((True, value, time.process_time() - started))
 
 
 _lock = threading.Condition()
