@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 KATEX_JS = Path(__file__).resolve().parent.parent / "static" / "vendor" / "katex" / "katex.min.js"
 
 # Limits for one document; a normal summary spends a few milliseconds in KaTeX.
-TIME_BUDGET_SECONDS = 0.8
+TIME_BUDGET_SECONDS = 0.6
 MAX_FORMULA_CHARS = 10_000
 MAX_FORMULA_OUTPUT_CHARS = 1_000_000
 MAX_DOCUMENT_OUTPUT_CHARS = 3_000_000

@@ -109,19 +109,24 @@ _started = 0
 _pid = os.getpid()
 
 
-def _checkout() -> _Worker:
+def _checkout(deadline: float) -> tuple[_Worker, bool]:
+    """An idle worker, or a new one; TimeoutError if none is free before the deadline
+    (the very first worker of a process may take its start-up time)."""
     global _started, _pid
     with _lock:
         if _pid != os.getpid():  # inherited through a fork: those workers are not ours
             _idle.clear()
             _started, _pid = 0, os.getpid()
         while not _idle and _started >= MAX_WORKERS:
-            _lock.wait()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            _lock.wait(remaining)
         if _idle:
-            return _idle.pop()
+            return _idle.pop(), False
         _started += 1
     try:
-        return _Worker()
+        return _Worker(), True
     except BaseException:
         with _lock:
             _started -= 1
@@ -140,14 +145,21 @@ def _checkin(worker: _Worker | None) -> None:
 
 
 def run(function: Callable, args: tuple, *, seconds: float):
-    """function(*args) in a worker process; None if it took longer than `seconds`.
+    """function(*args) in a worker process; None if it took longer than `seconds`, waiting
+    for a free worker included.
 
     `function` must be importable (a module-level function) and its arguments picklable.
     Exceptions in the worker come back as RuntimeError.
     """
-    worker = _checkout()
+    deadline = time.monotonic() + seconds
     try:
-        value = worker.call(function, args, seconds)
+        worker, fresh = _checkout(deadline)
+    except TimeoutError:
+        return None
+    if fresh:  # its start-up is not the render's time
+        deadline = time.monotonic() + seconds
+    try:
+        value = worker.call(function, args, max(0.0, deadline - time.monotonic()))
     except TimeoutError:
         worker.kill()
         _checkin(None)

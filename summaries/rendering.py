@@ -1040,7 +1040,7 @@ def _get_cleaner(allow_headings: bool, allow_images: bool, linkify: bool) -> ble
 # A rendering larger than this is refused, with a message for the writer:
 MAX_RENDERED_CHARS = 1_000_000
 # python-markdown and bleach run in a worker process that is killed after this long.
-MARKDOWN_SECONDS = 1.0
+MARKDOWN_SECONDS = 0.9
 
 
 class RenderRefused(ValueError):

@@ -17,6 +17,8 @@ from tests.summaries.test_rendering import parse
 # (and for starting a fresh render worker after one was stopped); bench/render_bench.py
 # measures the real figures.
 WORST_CASE_SECONDS = rendering.MARKDOWN_SECONDS + katex.TIME_BUDGET_SECONDS + 8
+WORST_CASE_CPU_SECONDS = 2.5
+HANG_SECONDS = 60
 
 XSS_DIR = corpora.XSS
 
@@ -249,10 +251,15 @@ PATHOLOGICAL = {
 @pytest.mark.parametrize("source", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
 def test_pathological_input_renders_in_bounded_time(source):
     assert len(source) <= 101_000
+    # The work is measured as CPU time (this process's and its render worker's), which a
+    # machine busy with other tests does not inflate; the wall clock only catches hangs.
+    worker_cpu, started_cpu = render_worker.cpu_seconds, time.process_time()
     started = time.monotonic()
     html = render_markdown(source).html
     elapsed = time.monotonic() - started
-    assert elapsed < WORST_CASE_SECONDS, f"took {elapsed:.1f}s"
+    cpu = time.process_time() - started_cpu + render_worker.cpu_seconds - worker_cpu
+    assert cpu < WORST_CASE_CPU_SECONDS, f"took {cpu:.1f}s of CPU"
+    assert elapsed < HANG_SECONDS, f"took {elapsed:.1f}s"
     assert html.strip()
     assert_harmless(html)
 
@@ -269,7 +276,11 @@ def test_markdown_that_runs_too_long_falls_back_to_plain_paragraphs(monkeypatch)
     assert rendered.cited_keys == ("k",)
     assert "took too long" in rendered.degraded
     monkeypatch.undo()
-    again = render_markdown("*fine*")
+    for _ in range(60):  # a fresh worker replaces the stopped one (slowly on a busy machine)
+        again = render_markdown("*fine*")
+        if not again.degraded:
+            break
+        time.sleep(0.5)
     assert parse(again.html).find_all("em") and again.degraded == ""
 
 
