@@ -2,13 +2,13 @@
 
 import logging
 
-from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.tokens import unsubscribe_url
+from shortscience.links import absolute_url
 
 from .models import Comment
 from .moderation import refresh_comment_count
@@ -65,7 +65,7 @@ def comment_recipients(comment):
 def notify_about_comment(comment):
     """One e-mail per person (never a shared To: line, which could unmask an anonymous writer)."""
     summary = comment.summary
-    link = f"{settings.SITE_URL}{summary.paper.get_absolute_url()}#comment-{comment.pk}"
+    link = absolute_url(f"{summary.paper.get_absolute_url()}#comment-{comment.pk}")
     messages = []
     for person in comment_recipients(comment):
         body = render_to_string(

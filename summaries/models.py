@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from papers.models import Paper, PaperAlias
 
@@ -148,7 +149,9 @@ class Summary(models.Model):
         ]
 
     def __str__(self):
-        return f"Summary of {self.paper_id} by {self.author_id or 'a deleted account'}"
+        # Moderators read this in the admin; lists select the paper and author with it.
+        writer = self.author.name if self.author_id else "a deleted account"
+        return f"“{Truncator(self.paper.title).chars(60)}” by {writer}"
 
     @transaction.atomic
     def save(self, *args, **kwargs):
@@ -332,7 +335,8 @@ class Comment(models.Model):
         indexes = [models.Index(fields=["summary", "created"])]
 
     def __str__(self):
-        return f"Comment {self.pk} on summary {self.summary_id}"
+        writer = self.author.name if self.author_id else "a deleted account"
+        return f"Comment by {writer} on “{Truncator(self.summary.paper.title).chars(50)}”"
 
     def save(self, *args, **kwargs):
         self.html = render_comment_source(self.source).html
@@ -456,6 +460,8 @@ class ModerationAction(models.Model):
     target_id = models.BigIntegerField()
     target_repr = models.CharField(max_length=300)
     reason = models.CharField(max_length=500, blank=True)
+    # For edits: {field: [before, after]}, so every moderator change can be undone from here.
+    changes = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

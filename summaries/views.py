@@ -7,13 +7,16 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from papers import sections
 from papers.models import Paper, Venue
 from shortscience import ratelimit
+from shortscience.links import absolute_url
 from summaries.pagination import paginate
 
 from . import moderation
@@ -22,6 +25,7 @@ from .commenting import delete_comment, post_comment
 from .diffing import diff_texts
 from .forms import CommentForm, ReportForm, SummaryForm
 from .models import Comment, Revision, Summary, render_summary_source
+from .popular import PopularToday
 from .rendering import RenderRefused
 from .reporting import file_report
 from .voting import cast_vote
@@ -35,29 +39,45 @@ from .writing import (
 )
 
 HOME_TABS = {
-    "popular": ("Popular", "Best recent summaries: score with time decay", "popular"),
+    "popular": ("Popular today", "Summaries of the papers most read today", "popular_today"),
     "recent": ("Recent", "Newest and recently edited summaries", "recent"),
     "top": ("Top", "Highest-scored summaries of all time", "best_first"),
 }
+# The original site's names for the tabs.
+OLD_TAB_NAMES = {"best": "top", "new": "recent"}
 
 
 @require_GET
 def home(request):
-    tab = request.GET.get("tab", "recent")
+    # The first tab is the default one: "/" shows it, and its link is "/".
+    default_tab = next(iter(HOME_TABS))
+    tab = request.GET.get("tab", default_tab)
+    tab = OLD_TAB_NAMES.get(tab, tab)
     if tab not in HOME_TABS:
-        tab = "recent"
+        tab = default_tab
+    section = sections.named(request.GET.get("s"))
     ordering = HOME_TABS[tab][2]
-    summaries = getattr(Summary.objects.public(), ordering)().with_vote_of(request.user)
+    public = Summary.objects.public()
+    if section:
+        public = section.filter(public)
+    if ordering == "popular_today":
+        summaries = PopularToday(public.with_vote_of(request.user))
+    else:
+        summaries = getattr(public, ordering)().with_vote_of(request.user)
     page = paginate(request, summaries)
     return render(
         request,
         "summaries/home.html",
         {
             "tab": tab,
+            "default_tab": default_tab,
             "tabs": [(key, label, hint) for key, (label, hint, _) in HOME_TABS.items()],
+            "section": section.name if section else sections.ALL,
+            "sections": sections.NAMES,
             "page": page,
             "cards": summary_cards(request, page.object_list),
             "public_count": page.paginator.count,
+            "query_string": f"s={section.name}" if section else "",
         },
     )
 
@@ -87,6 +107,14 @@ def random_summary(request):
 # Writing, history, sharing, votes and comments ------------------------------------------------
 
 DRAFTS_SESSION_KEY = "summary_drafts"
+UNCONFIRMED_PUBLISH = (
+    "Not saved: publishing needs a confirmed e-mail address. Tick “Private” to keep it for "
+    "yourself until then, and open the link we sent you (or ask for a new one in Settings)."
+)
+UNCONFIRMED_ACTION = (
+    "Confirm your e-mail address first: open the link we sent you ({what}); your settings "
+    "page sends a new one."
+)
 
 
 def _wants_json(request):
@@ -190,6 +218,9 @@ def write(request, key):
             data = form.cleaned_data
             if "preview" in request.POST:
                 preview_html = render_summary_source(data["source"]).html
+            elif not data["is_private"] and not request.user.may_publish:
+                form.add_error(None, UNCONFIRMED_PUBLISH)
+                status = 403
             elif not ratelimit.allow(user=request.user, action="summary"):
                 messages.error(request, ratelimit.limit_for("summary").message)
                 status = 429
@@ -214,7 +245,13 @@ def write(request, key):
                     form.add_error("source", str(refusal))  # nothing was saved
                     status = 413
                 else:
-                    messages.success(request, "Your summary is saved.")
+                    messages.success(
+                        request,
+                        format_html(
+                            'Your summary is saved. <a href="{}">Every saved version</a> is kept.',
+                            reverse("summaries:history", args=[saved.pk]),
+                        ),
+                    )
                     if saved.render_problem:
                         messages.warning(request, _render_problem_message(saved))
                     return redirect(saved)
@@ -238,9 +275,7 @@ def write(request, key):
             form = SummaryForm()
     share_url = None
     if summary is not None and summary.share_token:
-        share_url = request.build_absolute_uri(
-            reverse("summaries:shared", args=[summary.share_token])
-        )
+        share_url = absolute_url(reverse("summaries:shared", args=[summary.share_token]))
     return render(
         request,
         "summaries/editor.html",
@@ -297,8 +332,11 @@ def delete(request, pk):
     delete_summary(summary=summary)
     messages.success(
         request,
-        "Your summary is deleted. You can bring it back from its history page "
-        f"({reverse('summaries:history', args=[summary.pk])}).",
+        format_html(
+            'Your summary is deleted. You can bring it back from <a href="{}">its history '
+            "page</a>.",
+            reverse("summaries:history", args=[summary.pk]),
+        ),
     )
     return redirect(summary.paper)
 
@@ -419,6 +457,8 @@ def vote(request, pk):
         value = None
     if value not in (1, -1, 0):
         return _refuse(request, "A vote is up, down or clear.", 400)
+    if summary.is_public and not request.user.email_confirmed and not request.user.is_banned:
+        return _refuse(request, UNCONFIRMED_ACTION.format(what="voting needs it"), 403)
     if not summary.can_vote(request.user):
         return _refuse(request, "You cannot vote on this summary.", 403)
     if not ratelimit.allow(user=request.user, action="vote"):
@@ -436,6 +476,9 @@ def comment(request, pk):
         return redirect_to_login(summary.get_absolute_url())
     if not summary.is_public or request.user.is_banned:
         raise PermissionDenied("Comments are open on public summaries only.")
+    if not request.user.may_publish:
+        messages.error(request, UNCONFIRMED_ACTION.format(what="commenting needs it"))
+        return redirect(summary.get_absolute_url())
     form = CommentForm(request.POST)
     if not form.is_valid():
         return render(

@@ -21,7 +21,7 @@ def fill_plain_text(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("summaries", "0002_moderationaction"),
+        ("summaries", "0003_moderation_action_changes"),
     ]
 
     operations = [
