@@ -8,7 +8,8 @@ from summaries import moderation
 from summaries.admin import ReasonActionForm
 from summaries.models import Comment, Report, Summary, Vote
 
-from .models import User
+from . import outbox
+from .models import OutgoingMessage, User
 
 
 @admin.register(User)
@@ -171,3 +172,51 @@ class UserAdmin(BaseUserAdmin):
                 for label, name, query, count in rows
             ),
         )
+
+
+# Links in these let whoever reads them into an account: the admin never shows their text.
+SECRET_MAIL_KINDS = {"confirmation", "email-change", "password-reset"}
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(admin.ModelAdmin):
+    list_display = ["created", "kind", "to", "subject", "status", "attempts", "next_attempt_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["to", "subject", "message_id"]
+    date_hierarchy = "created"
+    actions = ["retry_now"]
+    fields = [
+        "kind",
+        "to",
+        "recipient",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created",
+        "sent_at",
+        "message_id",
+        "text",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="text")
+    def text(self, message):
+        if message.kind in SECRET_MAIL_KINDS:
+            return "(not shown: it holds a link into the account)"
+        return message.body
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("accounts.change_outgoingmessage")
+
+    @admin.action(description="Retry the selected e-mails now", permissions=["retry"])
+    def retry_now(self, request, queryset):
+        count = outbox.retry(list(queryset))
+        self.message_user(request, f"{count} e-mail(s) queued again.", messages.SUCCESS)

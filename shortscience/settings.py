@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "papers",
     "summaries",
@@ -115,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shortscience.context_processors.site",
+                "summaries.notices.context",
             ],
         },
     },
@@ -200,6 +203,18 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShortScience <noreply@shortscience.local>")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+
+# Background work (mail, notices, digests) goes through django-tasks' database backend and is
+# run by `python manage.py run_worker`. Mail is retried with a doubling delay from
+# MAIL_RETRY_SECONDS, up to MAIL_MAX_ATTEMPTS times (then kept as failed for the admin).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 60)
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 12)
+MAIL_SEND_LEASE_SECONDS = env_int("MAIL_SEND_LEASE_SECONDS", 600)
+# A fan-out or send task still RUNNING after this long lost its worker: it is run again.
+TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 1800)
+
 # Where suspended writers send their appeal (shown to them at log-in).
 MODERATORS_EMAIL = env_str("MODERATORS_EMAIL", "moderators@shortscience.local")
 
@@ -280,6 +295,9 @@ RATE_LIMITS = {
     "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "previews"),
     "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
     "report": (env_int("RATE_LIMIT_REPORTS", 20), 3600, "reports"),
+    "follow": (env_int("RATE_LIMIT_FOLLOWS", 200), 3600, "follows"),
+    "request": (env_int("RATE_LIMIT_REQUESTS", 100), 3600, "summary requests"),
+    "save": (env_int("RATE_LIMIT_SAVES", 300), 3600, "reading-list changes"),
     "lookup": (env_int("RATE_LIMIT_LOOKUPS", 60), 3600, "paper look-ups"),
 }
 # New accounts per client address and hour.

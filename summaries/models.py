@@ -471,3 +471,169 @@ class ModerationAction(models.Model):
     def __str__(self):
         who = self.moderator or "a deleted moderator"
         return f"{who} {self.get_verb_display().lower()} {self.target_type} {self.target_repr}"
+
+
+# Following, notices, summary requests and the reading list (summaries/following.py,
+# notices.py, summary_requests.py, reading_list.py). All of it is private to its user.
+
+
+class FollowKind(models.TextChoices):
+    PAPER = "paper", "paper"
+    WRITER = "writer", "writer"
+    VENUE = "venue", "venue"
+    KEYWORD = "keyword", "keyword"
+    SEARCH = "search", "saved search"
+
+
+class Follow(models.Model):
+    """`user` wants to hear about new summaries (and, for a paper, comments) on a target.
+
+    `target` is the kind and the id in one indexed string ("paper:12", "search:graph neural
+    networks"), which is what the fan-out looks followers up by."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    kind = models.CharField(max_length=10, choices=FollowKind.choices)
+    target = models.CharField(max_length=250)
+    paper = models.ForeignKey(Paper, null=True, blank=True, on_delete=models.CASCADE)
+    writer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followers",
+    )
+    venue = models.ForeignKey("papers.Venue", null=True, blank=True, on_delete=models.CASCADE)
+    keyword = models.ForeignKey("papers.Keyword", null=True, blank=True, on_delete=models.CASCADE)
+    query = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "target"], name="follow_once"),
+        ]
+        indexes = [models.Index(fields=["target", "user"], name="follow_target")]
+
+    def __str__(self):
+        return f"{self.user_id} follows {self.target}"
+
+
+class NoticeKind(models.TextChoices):
+    SUMMARY = "summary", "new summary"
+    COMMENT = "comment", "new comment"
+    REQUESTED = "requested", "a summary you asked for"
+
+
+class Notice(models.Model):
+    """One thing that happened, for one person: the in-site inbox, and what e-mails say."""
+
+    class Email(models.TextChoices):
+        PENDING = "pending", "waiting for a digest"
+        SENT = "sent", "e-mailed"
+        SKIPPED = "skipped", "not e-mailed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
+    # Why this person hears of it: a FollowKind, or "request".
+    reason = models.CharField(max_length=10)
+    # What happened, once per person: "summary:12", "comment:40".
+    event = models.CharField(max_length=40)
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
+    summary = models.ForeignKey(
+        Summary, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email = models.CharField(max_length=10, choices=Email.choices, default=Email.PENDING)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="notice_once"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created"], name="notice_inbox"),
+            # Only what waits for a digest: a small index that the fan-out barely touches.
+            models.Index(
+                fields=["user"], condition=Q(email="pending"), name="notice_pending_digest"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user_id}: {self.event}"
+
+    def get_reason_label(self):
+        from .notices import REASON_LABELS
+
+        return REASON_LABELS.get(self.reason, self.reason)
+
+
+class NoticeSettings(models.Model):
+    """How a person wants notices by e-mail; people without a row get INSTANT."""
+
+    class Frequency(models.TextChoices):
+        INSTANT = "instant", "at once, one e-mail each"
+        DAILY = "daily", "a daily digest"
+        WEEKLY = "weekly", "a weekly digest"
+        NEVER = "never", "never (only on the site)"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notice_settings",
+    )
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default="instant")
+    # Reasons (FollowKind values, "request") whose notices are never e-mailed.
+    muted = models.JSONField(default=list, blank=True)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"notice settings of {self.user_id}"
+
+
+class SummaryRequest(models.Model):
+    """`user` would like `paper` summarized; they hear when its first summary appears."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="summary_requests"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="summary_requests")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="request_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} asks for {self.paper_id}"
+
+
+class SavedPaper(models.Model):
+    """A paper on someone's private reading list."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_papers"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=1000, blank=True)
+    is_read = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="saved_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} saved {self.paper_id}"

@@ -22,6 +22,9 @@ def _fast_and_simple(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     cache.clear()  # rate-limit counters live in the cache; each test starts with none used
+    # Background tasks run at once, in the test's transaction; tests/accounts/test_outbox.py
+    # runs the database backend and a real worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Page views are written only when a test flushes them (papers.viewcounts).
     settings.VIEW_FLUSH_SECONDS = settings.VIEW_FLUSH_VIEWS = 10**9
     viewcounts.buffer.take()
