@@ -31,9 +31,11 @@ migrate: $(VENV)/.runtime
 demo: migrate
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
 
-## Serve the demo site on SQLite at http://127.0.0.1:8000
+## Serve the demo site on SQLite at http://127.0.0.1:8000, with the background worker beside it
 run: demo
-	@echo "ShortScience is starting at http://$(HOST):$(PORT)/"
+	@echo "ShortScience is starting at http://$(HOST):$(PORT)/ (and its worker; Ctrl-C stops both)"
+	@$(DEV_ENV) $(BIN)/python manage.py run_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (browser tests need /usr/bin/chromium: `make chromium`)

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "papers",
     "summaries",
@@ -88,6 +90,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "shortscience.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the page cache: views are counted, and HEAD answered, for cached pages too.
+    "papers.viewcounts.count_views",
+    "shortscience.methods.answer_head_and_preflight",
     "shortscience.pagecache.page_cache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shortscience.context_processors.site",
+                "summaries.notices.context",
             ],
         },
     },
@@ -214,6 +220,18 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShortScience <noreply@shortscience.local>")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+
+# Background work (mail, notices, digests) goes through django-tasks' database backend and is
+# run by `python manage.py run_worker`. Mail is retried with a doubling delay from
+# MAIL_RETRY_SECONDS, up to MAIL_MAX_ATTEMPTS times (then kept as failed for the admin).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 60)
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 12)
+MAIL_SEND_LEASE_SECONDS = env_int("MAIL_SEND_LEASE_SECONDS", 600)
+# A fan-out or send task still RUNNING after this long lost its worker: it is run again.
+TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 1800)
+
 # Where suspended writers send their appeal (shown to them at log-in).
 MODERATORS_EMAIL = env_str("MODERATORS_EMAIL", "moderators@shortscience.local")
 
@@ -292,11 +310,30 @@ RATE_LIMITS = {
     "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "previews"),
     "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
     "report": (env_int("RATE_LIMIT_REPORTS", 20), 3600, "reports"),
+    "follow": (env_int("RATE_LIMIT_FOLLOWS", 200), 3600, "follows"),
+    "request": (env_int("RATE_LIMIT_REQUESTS", 100), 3600, "summary requests"),
+    "save": (env_int("RATE_LIMIT_SAVES", 300), 3600, "reading-list changes"),
+    "lookup": (env_int("RATE_LIMIT_LOOKUPS", 60), 3600, "paper look-ups"),
 }
 # New accounts per client address and hour.
-SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 5)
+SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 20)
 
 # Longest Markdown source accepted for a summary or comment, in bytes.
 SUMMARY_MAX_BYTES = 100 * 1024
 # How long an e-mail confirmation link stays valid.
 EMAIL_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3
+
+# Page views are added up in each process and written in batches (papers/viewcounts.py).
+VIEW_FLUSH_SECONDS = env_int("VIEW_FLUSH_SECONDS", 60)
+VIEW_FLUSH_VIEWS = env_int("VIEW_FLUSH_VIEWS", 200)
+
+# Looking papers up by arXiv id, DOI or dblp key (papers/lookup.py): services' addresses (tests
+# point them at a local server), seconds each may take, and the contact their User-Agent gives.
+LOOKUP_SERVICES = {
+    "arxiv": env_str("LOOKUP_ARXIV_URL", "https://export.arxiv.org/api/query"),
+    "crossref": env_str("LOOKUP_CROSSREF_URL", "https://api.crossref.org/works/"),
+    "datacite": env_str("LOOKUP_DATACITE_URL", "https://api.datacite.org/dois/"),
+    "dblp": env_str("LOOKUP_DBLP_URL", "https://dblp.org/rec/"),
+}
+LOOKUP_TIMEOUT = env_int("LOOKUP_TIMEOUT", 3)
+LOOKUP_CONTACT = env_str("LOOKUP_CONTACT", "")

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from accounts.models import User
+from papers import viewcounts
 from papers.models import Paper, Venue
 from summaries.models import Summary
 
@@ -24,6 +25,14 @@ def _fast_and_simple(settings):
     # Writes end cached pages once they commit, which a test's transaction never does: tests
     # of the page cache turn it on and run the commit hooks (tests/test_pagecache.py).
     settings.PAGE_CACHE_SECONDS = 0
+    # Background tasks run at once, in the test's transaction; tests/accounts/test_outbox.py
+    # runs the database backend and a real worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Page views are written only when a test flushes them (papers.viewcounts).
+    settings.VIEW_FLUSH_SECONDS = settings.VIEW_FLUSH_VIEWS = 10**9
+    viewcounts.buffer.take()
+    yield
+    viewcounts.buffer.take()
 
 
 @pytest.fixture
