@@ -3,7 +3,9 @@ import re
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.db.models.functions import Lower
+from django.template import loader
 
+from . import outbox
 from .models import RetiredUsername, User
 
 ORCID_SHAPE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
@@ -48,13 +50,15 @@ class SignupForm(UserCreationForm):
         return ""
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        taken = User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
-        if taken.exists():
-            raise forms.ValidationError(
-                "An account already uses this address. Log in, or reset its password."
-            )
-        return email
+        # Whether an account already uses it is not said here (that would tell anyone which
+        # addresses are registered): the sign-up view tells the owner by e-mail instead.
+        return self.cleaned_data["email"].strip()
+
+
+def accounts_using_email(email):
+    return User.objects.alias(email_lower=Lower("email")).filter(
+        email_lower=email.strip().lower(), is_active=True
+    )
 
 
 class SettingsForm(forms.ModelForm):
@@ -112,6 +116,33 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+class QueuedResetMail:
+    """For a PasswordResetForm: its e-mail goes through the durable queue (accounts.outbox)."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        outbox.queue_mail(
+            to=to_email,
+            subject=subject,
+            body=loader.render_to_string(email_template_name, context),
+            html_body=(
+                loader.render_to_string(html_email_template_name, context)
+                if html_email_template_name
+                else ""
+            ),
+            kind="password-reset",
+            recipient=context.get("user"),
+        )
 
 
 def address_in_use(email, *, except_user=None):

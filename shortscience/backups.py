@@ -53,6 +53,9 @@ NOT_BACKED_UP = {
     "auth.permission",
     "sessions.session",
     "admin.logentry",
+    # The task queue and the outgoing mail are operational state: a restore must not resend.
+    "django_tasks_database.dbtaskresult",
+    "accounts.outgoingmessage",
 }
 # Derived data that PostgreSQL takes far longer to rebuild than to load: backed up from
 # PostgreSQL for PostgreSQL; any other restore rebuilds it (and SQLite's FTS5 table).

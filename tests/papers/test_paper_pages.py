@@ -72,7 +72,8 @@ def test_keys_with_slashes_dots_and_colons_resolve(client, db, key):
 def test_unknown_paper_is_a_friendly_404(client, db):
     response = client.get("/paper/conf/nips/Nobody99/")
     assert response.status_code == 404
-    assert "We could not find that page" in response.content.decode()
+    assert "This paper is not on ShortScience yet" in response.content.decode()
+    assert 'href="/papers/add/?id=conf%2Fnips%2FNobody99"' in response.content.decode()
 
 
 def test_alias_and_arxiv_id_redirect_to_the_canonical_key(client, paper):
@@ -115,6 +116,31 @@ def test_paper_page_query_count_is_constant(client, paper, count, django_assert_
     with django_assert_max_num_queries(10):
         response = client.get(paper.get_absolute_url())
     assert response.content.decode().count('class="summary"') == count
+
+
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        "arXiv:1506.01497",
+        "1506.01497v3",
+        "https://arxiv.org/abs/1506.01497",
+        "DBLP:conf/nips/RenHGS15",
+    ],
+)
+def test_every_page_of_a_paper_accepts_any_of_its_identifiers(client, summary, author, identifier):
+    from papers.models import Paper
+
+    paper = summary.paper
+    assert Paper.objects.find(identifier) == paper
+    page = client.get(f"/paper/{identifier}/", follow=True)
+    assert page.status_code == 200 and paper.title in page.content.decode()
+    feed = client.get(f"/feeds/rss/paper/{identifier}/")
+    assert feed.status_code == 200 and "The RPN proposes boxes" in feed.content.decode()
+    api = client.get(f"/api/papers/{identifier}/")
+    assert api.status_code == 200 and api.json()["key"] == paper.bibtex_key
+    client.force_login(author)
+    editor = client.get(f"/paper/{identifier}/write/", follow=True)
+    assert editor.status_code == 200 and "The RPN proposes boxes" in editor.content.decode()
 
 
 def test_readers_see_no_bookkeeping_keyword_or_import_source(client, paper, author, moderator):
