@@ -97,7 +97,7 @@ def generate(rng):
     from accounts.models import User
     from papers import search
     from papers.models import Author, Authorship, Keyword, Paper, Venue
-    from summaries import rendering
+    from summaries import rendering, teasers
     from summaries.models import Citation, Comment, Summary, Vote, citation_targets, hotness
 
     started = time.perf_counter()
@@ -192,14 +192,16 @@ def generate(rng):
             cited = [keys[rng.choice(paper_ids)] for _ in range(2)]
             source = summary_source(rng, cited)
             result = rendering.render_markdown(source, resolve_citations=citation_targets)
-            texts.append((source, result.html, result.cited_keys))
+            texts.append(
+                (source, result.html, result.cited_keys, rendering.plain_text(result.html))
+            )
         step("100 summary texts rendered")
 
         now = timezone.now()
         summaries = []
         for pid in paper_ids[:SUMMARIZED_PAPERS]:
             for writer in rng.sample(users, SUMMARIES_PER_PAPER):
-                source, html, _ = rng.choice(texts)
+                source, html, _, text = rng.choice(texts)
                 created = now - datetime.timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60))
                 summaries.append(
                     Summary(
@@ -207,7 +209,9 @@ def generate(rng):
                         author=writer,
                         source=source,
                         html=html,
+                        teaser=teasers.cut(html),
                         html_version=rendering.PIPELINE_VERSION,
+                        plain_text=text,
                         created=created,
                         edited=created,
                     )
@@ -218,7 +222,7 @@ def generate(rng):
                 "pk", "author_id", "source", "created"
             )
         )
-        cited_by_source = {source: cited for source, _, cited in texts}
+        cited_by_source = {source: cited for source, _, cited, _ in texts}
         by_key = {key: pid for pid, key in keys.items()}
         bulk(
             Citation,

@@ -135,10 +135,18 @@ def _marked_html(snippet):
     return mark_safe(text.replace(START, "<mark>").replace(STOP, "</mark>"))
 
 
-def _public_summaries():
-    from summaries.models import Summary  # summaries depends on papers, not the reverse
+# The public summaries whose text is part of a paper's search document: a function returning
+# a queryset, registered by the summaries app (which depends on papers, not the reverse).
+_summary_source = None
 
-    return Summary.objects.public()
+
+def index_summaries_from(public_summaries):
+    global _summary_source
+    _summary_source = public_summaries
+
+
+def _public_summaries():
+    return _summary_source()
 
 
 # PostgreSQL ---------------------------------------------------------------------------------
@@ -201,7 +209,7 @@ def _postgres_reindex(ids):
         "keywords": _texts_by_paper(
             Paper.keywords.through.objects, "keyword__name", "keyword__name"
         ),
-        "summaries": _texts_by_paper(_public_summaries(), "source"),
+        "summaries": _texts_by_paper(_public_summaries(), "plain_text"),
     }.items():
         # The outer condition on the grouping column is pushed down into the aggregation.
         parts.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.paper_id = paper.id")
@@ -332,7 +340,7 @@ def _postgres_snippets(ids, text):
         .annotate(
             # ts_headline parses all it is given: the start of long summaries is enough.
             from_summaries=SearchHeadline(
-                Substr(_joined_text(_public_summaries(), "source"), 1, SNIPPET_SOURCE_CHARS),
+                Substr(_joined_text(_public_summaries(), "plain_text"), 1, SNIPPET_SOURCE_CHARS),
                 query,
                 **options,
             ),
@@ -403,7 +411,7 @@ def _sqlite_reindex(ids):
                 paper.title,
                 " ".join(a.author.name for a in paper.authorships.all()),
                 " ".join([paper.abstract, *(k.name for k in paper.keywords.all())]),
-                "\n\n".join(s.source for s in paper.public_summaries),
+                "\n\n".join(s.plain_text for s in paper.public_summaries),
             )
             for paper in documents
         ]
@@ -423,18 +431,9 @@ def paper_named_by(text):
     text = text.strip()
     if not text or len(text) > 300 or any(char.isspace() for char in text):
         return None
-    found = resolve_identifier(text)
-    if found:
-        kind, value = found
-        if kind == "arxiv":
-            return Paper.objects.filter(arxiv_id=value).first() or Paper.objects.find(
-                arxiv_key(value)
-            )
-        if kind == "doi":
-            return Paper.objects.filter(doi=value.lower()).first()
-        return Paper.objects.find(value)
-    # Plain words: not worth two queries for a key that no one would pick.
-    return None
+    if resolve_identifier(text) is None:
+        return None  # plain words: not worth the lookups for a key that no one would pick
+    return Paper.objects.find(text)
 
 
 def papers_named_by(texts):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from papers import sections
 from papers.models import Paper, Venue
-from shortscience import ratelimit
+from shortscience import pagecache, ratelimit
 from shortscience.links import absolute_url
 from summaries.pagination import paginate
 
@@ -26,6 +26,7 @@ from .diffing import diff_texts
 from .forms import CommentForm, ReportForm, SummaryForm
 from .models import Comment, Revision, Summary, render_summary_source
 from .popular import PopularToday
+from .rendering import RenderRefused
 from .reporting import file_report
 from .voting import cast_vote
 from .writing import (
@@ -48,6 +49,7 @@ OLD_TAB_NAMES = {"best": "top", "new": "recent"}
 
 @require_GET
 def home(request):
+    pagecache.depends_on(request, pagecache.SITE_LISTINGS)
     # The first tab is the default one: "/" shows it, and its link is "/".
     default_tab = next(iter(HOME_TABS))
     tab = request.GET.get("tab", default_tab)
@@ -83,6 +85,7 @@ def home(request):
 
 @require_GET
 def about(request):
+    pagecache.depends_on(request, pagecache.SITE_LISTINGS)
     public = Summary.objects.public()
     stats = {
         "summaries": public.count(),
@@ -190,7 +193,7 @@ def _pop_draft(request, paper):
 def write(request, key):
     paper = Paper.objects.for_listing().filter(bibtex_key=key).first()
     if paper is None:
-        found = Paper.objects.find(key)
+        found = Paper.objects.find(key)  # an alias, arXiv id or DOI: to the canonical key
         if found is None:
             raise Http404(f"No paper with the key {key!r}.")
         return redirect("papers:write", key=found.bibtex_key)
@@ -240,6 +243,9 @@ def write(request, key):
                     retry["base_revision"] = summary.current_revision_id() or ""
                     form = SummaryForm(retry)
                     status = 409
+                except RenderRefused as refusal:
+                    form.add_error("source", str(refusal))  # nothing was saved
+                    status = 413
                 else:
                     messages.success(
                         request,
@@ -248,6 +254,8 @@ def write(request, key):
                             reverse("summaries:history", args=[saved.pk]),
                         ),
                     )
+                    if saved.render_problem:
+                        messages.warning(request, _render_problem_message(saved))
                     return redirect(saved)
     else:
         draft = _pop_draft(request, paper)
@@ -285,6 +293,10 @@ def write(request, key):
     )
 
 
+def _render_problem_message(summary):
+    return f"Part of your summary could not be shown as written: {summary.render_problem}"
+
+
 @require_POST
 def preview(request):
     """The editor's live preview: the same rendering a save stores, as an HTML fragment."""
@@ -309,8 +321,10 @@ def preview(request):
             status=429,
             content_type="text/plain; charset=utf-8",
         )
-    html = render_summary_source(source).html
-    return HttpResponse(html, content_type="text/html; charset=utf-8")
+    rendered = render_summary_source(source)
+    if rendered.refusal:
+        return HttpResponse(rendered.refusal, status=413, content_type="text/plain; charset=utf-8")
+    return HttpResponse(rendered.html, content_type="text/html; charset=utf-8")
 
 
 @require_POST
@@ -424,7 +438,7 @@ def shared(request, token):
     )
     paper = Paper.objects.for_listing().get(pk=summary.paper_id)
     summary.paper = paper
-    [card] = summary_cards(request, [summary], heading="h1")
+    [card] = summary_cards(request, [summary], heading="h1", whole=True)
     response = render(
         request, "summaries/shared.html", {"summary": summary, "paper": paper, "card": card}
     )
