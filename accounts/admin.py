@@ -6,9 +6,11 @@ from django.utils.html import format_html, format_html_join
 
 from summaries import moderation
 from summaries.admin import ReasonActionForm
+from summaries.invalidation import writers_changed
 from summaries.models import Comment, Report, Summary, Vote
 
-from .models import User
+from . import outbox
+from .models import OutgoingMessage, User
 
 
 @admin.register(User)
@@ -58,6 +60,11 @@ class UserAdmin(BaseUserAdmin):
     action_form = ReasonActionForm
     actions = ["ban_selected", "ban_and_hide_content", "unban_selected", "hide_all_content"]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"display_name", "username", "is_active"} & set(form.changed_data):
+            writers_changed(user_ids=[obj.pk])  # shown on their cards, comments and profile
 
     def has_ban_permission(self, request):
         return request.user.has_perm("accounts.ban_user")
@@ -171,3 +178,51 @@ class UserAdmin(BaseUserAdmin):
                 for label, name, query, count in rows
             ),
         )
+
+
+# Links in these let whoever reads them into an account: the admin never shows their text.
+SECRET_MAIL_KINDS = {"confirmation", "email-change", "password-reset"}
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(admin.ModelAdmin):
+    list_display = ["created", "kind", "to", "subject", "status", "attempts", "next_attempt_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["to", "subject", "message_id"]
+    date_hierarchy = "created"
+    actions = ["retry_now"]
+    fields = [
+        "kind",
+        "to",
+        "recipient",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created",
+        "sent_at",
+        "message_id",
+        "text",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="text")
+    def text(self, message):
+        if message.kind in SECRET_MAIL_KINDS:
+            return "(not shown: it holds a link into the account)"
+        return message.body
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("accounts.change_outgoingmessage")
+
+    @admin.action(description="Retry the selected e-mails now", permissions=["retry"])
+    def retry_now(self, request, queryset):
+        count = outbox.retry(list(queryset))
+        self.message_user(request, f"{count} e-mail(s) queued again.", messages.SUCCESS)

@@ -3,7 +3,9 @@ import re
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.db.models.functions import Lower
+from django.template import loader
 
+from . import outbox
 from .models import RetiredUsername, User
 
 ORCID_SHAPE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
@@ -114,6 +116,33 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+class QueuedResetMail:
+    """For a PasswordResetForm: its e-mail goes through the durable queue (accounts.outbox)."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        outbox.queue_mail(
+            to=to_email,
+            subject=subject,
+            body=loader.render_to_string(email_template_name, context),
+            html_body=(
+                loader.render_to_string(html_email_template_name, context)
+                if html_email_template_name
+                else ""
+            ),
+            kind="password-reset",
+            recipient=context.get("user"),
+        )
 
 
 def address_in_use(email, *, except_user=None):

@@ -3,6 +3,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9_-]+\Z",
@@ -110,6 +111,47 @@ class User(AbstractUser):
     @property
     def is_moderator(self):
         return self.is_staff and (self.is_superuser or self.has_perm("summaries.change_summary"))
+
+
+class OutgoingMessage(models.Model):
+    """One e-mail on its way out: kept until it is sent, and kept after it failed for good.
+
+    accounts/outbox.py queues and delivers these; the worker's tasks only carry their ids."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        SENDING = "sending", "sending"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed (gave up; retry from the admin)"
+
+    kind = models.CharField(max_length=40, help_text="confirmation, password-reset, comment, …")
+    # Deleting an account deletes its mail too, sent or waiting: nothing of the person remains.
+    recipient = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="outgoing_messages"
+    )
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    # Made when queued, so a message sent twice (a worker killed after the server took it)
+    # carries the same Message-ID both times and mail software can drop the copy.
+    message_id = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claim = models.CharField(max_length=32, blank=True, editable=False)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outgoing_due")]
+
+    def __str__(self):
+        return f"{self.kind} to {self.to}: {self.subject}"
 
 
 class RetiredUsernameQuerySet(models.QuerySet):

@@ -10,6 +10,7 @@ from django.contrib.auth.forms import PasswordResetForm
 
 from shortscience import ratelimit
 
+from .forms import QueuedResetMail
 from .throttling import clear_failures, remember_device
 
 MAILS_PER_ADDRESS = 3  # reset mails one mailbox receives an hour
@@ -17,7 +18,7 @@ REQUESTS_PER_CLIENT = 30  # reset requests one client address makes an hour
 WINDOW = 3600
 
 
-class LimitedPasswordResetForm(PasswordResetForm):
+class LimitedPasswordResetForm(QueuedResetMail, PasswordResetForm):
     def get_users(self, email):
         # Counted whether or not an account uses the address, so the limit tells nothing;
         # past it the page answers as usual and no mail goes out.

@@ -1,26 +1,26 @@
-import logging
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from shortscience import ratelimit
+from shortscience import pagecache, ratelimit
+from shortscience.pagecache import tag
+from summaries import exporting
+from summaries.account_deletion import delete_account
 from summaries.cards import summary_cards
+from summaries.invalidation import writers_changed
 from summaries.models import Summary, render_comment_source
 from summaries.pagination import paginate
 from summaries.readership import readership
 
-from . import exporting
-from .deletion import delete_account
+from . import outbox
 from .forms import (
     ChangeEmailForm,
     DeleteAccountForm,
@@ -39,14 +39,13 @@ from .tokens import (
     user_from_unsubscribe_token,
 )
 
-logger = logging.getLogger(__name__)
-
 
 @require_GET
 def profile(request, username):
     person = get_object_or_404(User.objects.with_username(username), is_active=True)
     if person.username != username:
         return redirect(person, permanent=True)
+    pagecache.depends_on(request, tag("user", person.pk))
     summaries = Summary.objects.filter(author=person)
     if request.user == person:
         summaries = summaries.filter(deleted_at__isnull=True)
@@ -75,6 +74,7 @@ def legacy_profile(request):
 
 @require_GET
 def user_list(request):
+    pagecache.depends_on(request, pagecache.SITE_LISTINGS)
     writers = User.objects.filter(is_active=True, public_summary_count__gt=0).order_by(
         "-reputation", "-public_summary_count", "username"
     )
@@ -86,18 +86,20 @@ def user_list(request):
 
 
 def send_confirmation_email(request, user, *, changing=False):
-    """Send the confirmation link (to the new address when `changing` it); False (and a log
-    line) when the mail server refuses."""
+    """Queue the confirmation link (to the new address when `changing` it); the worker sends
+    it, retrying while the mail server is down. Returns True: queued mail is not lost."""
     link = email_change_url(user) if changing else confirmation_url(user)
     address = user.pending_email if changing else user.email
     body = render_to_string(
         "emails/confirm_email.txt", {"person": user, "link": link, "changing": changing}
     )
-    try:
-        send_mail("Confirm your e-mail address for ShortScience", body, None, [address])
-    except Exception:
-        logger.exception("Could not send the confirmation e-mail to user %s", user.pk)
-        return False
+    outbox.queue_mail(
+        to=address,
+        subject="Confirm your e-mail address for ShortScience",
+        body=body,
+        kind="email-change" if changing else "confirmation",
+        recipient=user,
+    )
     return True
 
 
@@ -115,12 +117,14 @@ def send_address_in_use_notice(user, owners):
         )
         for owner in owners
     }
-    try:
-        for email, text in body.items():
-            send_mail("Someone signed up on ShortScience with your address", text, None, [email])
-    except Exception:
-        logger.exception("Could not send the address-in-use notice for user %s", user.pk)
-        return False
+    for owner in owners:
+        outbox.queue_mail(
+            to=owner.email,
+            subject="Someone signed up on ShortScience with your address",
+            body=body[owner.email],
+            kind="address-in-use",
+            recipient=owner,
+        )
     return True
 
 
@@ -146,24 +150,13 @@ def signup(request):
         if form.is_valid():
             user = form.save()
             ratelimit.hit("signup-address", address, window=3600)
-            sent = send_confirmation_or_notice(request, user)
+            send_confirmation_or_notice(request, user)
             login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
-            if sent:
-                messages.success(
-                    request,
-                    f"Welcome, {user.username}! We sent an e-mail to {user.email}: follow its "
-                    "link to confirm your address.",
-                )
-            else:
-                messages.warning(
-                    request,
-                    format_html(
-                        "Welcome, {}! We could not send the confirmation e-mail just now; ask "
-                        'for a new link on <a href="{}">your settings page</a>.',
-                        user.username,
-                        reverse("accounts:settings"),
-                    ),
-                )
+            messages.success(
+                request,
+                f"Welcome, {user.username}! We sent an e-mail to {user.email}: follow its "
+                "link to confirm your address.",
+            )
             response = redirect(_safe_next(request) or "summaries:home")
             remember_device(request, response, user)
             return response
@@ -203,10 +196,9 @@ def resend_confirmation(request):
         messages.info(request, "Your address is already confirmed.")
     elif not ratelimit.allow(user=request.user, action="email"):
         messages.error(request, ratelimit.limit_for("email").message)
-    elif send_confirmation_or_notice(request, request.user):
-        messages.success(request, f"We sent a new link to {request.user.email}.")
     else:
-        messages.error(request, "We could not send the e-mail just now; please try later.")
+        send_confirmation_or_notice(request, request.user)
+        messages.success(request, f"We sent a new link to {request.user.email}.")
     return redirect("accounts:settings")
 
 
@@ -218,6 +210,8 @@ def account_settings(request):
             user = form.save(commit=False)
             user.render_bio(render_comment_source)
             user.save()
+            if {"display_name", "bio"} & set(form.changed_data):  # shown on cards and profile
+                writers_changed(user_ids=[request.user.pk])
             messages.success(request, "Your settings are saved.")
             return redirect("accounts:settings")
     elif request.method == "GET":
@@ -325,6 +319,7 @@ def delete_own_account(request):
     return render(request, "accounts/delete.html", {"form": form})
 
 
+@csrf_exempt  # RFC 8058 one-click: the mail client POSTs without our form; the token suffices
 def unsubscribe(request, token):
     """Stop comment e-mails from the link in one (GET asks, POST does it)."""
     person = user_from_unsubscribe_token(token)

@@ -8,8 +8,9 @@ writing summaries, votes and comments to it, then restores the file with `manage
 into a database of its own ($RESTORE_DATABASE_URL, by default ss_backup_restore on the same
 server, dropped and created for each run). Then the same with PostgreSQL's own tools
 (`backup --pg-dump`, pg_restore). Each command runs in a process of its own; the report
-gives its wall time, its CPU time and its peak resident memory (from wait4). The rows the
-writer added are deleted from the benchmark database afterwards.
+gives its wall time, its CPU time and its database backends' (on a busy machine their sum
+says what the work costs when it has the machine), and its peak resident memory (from
+wait4). The rows the writer added are deleted from the benchmark database afterwards.
 """
 
 import argparse
@@ -19,6 +20,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -49,13 +51,52 @@ def environment(url):
     }
 
 
+class ServerCPU(threading.Thread):
+    """CPU time of the PostgreSQL backends serving connections named ``application``
+    (libpq takes the name from PGAPPNAME, pg_dump and pg_restore too), read from /proc
+    while they live: the server is on this machine."""
+
+    def __init__(self, application):
+        super().__init__(daemon=True)
+        self.application, self.seconds, self.stopping = application, {}, threading.Event()
+
+    def run(self):
+        import psycopg2
+
+        admin = psycopg2.connect(BENCH_DATABASE_URL)
+        admin.autocommit = True
+        tick = os.sysconf("SC_CLK_TCK")
+        with admin.cursor() as cursor:
+            while not self.stopping.wait(0.2):
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+                    [self.application],
+                )
+                for (pid,) in cursor.fetchall():
+                    try:
+                        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    self.seconds[pid] = (int(stat[11]) + int(stat[12])) / tick
+        admin.close()
+
+    def total(self):
+        self.stopping.set()
+        self.join()
+        return sum(self.seconds.values())
+
+
 def measured(label, args, url):
-    """Run manage.py with ``args``; return wall seconds, CPU seconds and peak RSS in MB."""
+    """Run manage.py with ``args``; return wall seconds, its CPU seconds and its database
+    backends', and its peak RSS in MB."""
+    application = f"backup-bench-{uuid.uuid4().hex[:8]}"
+    server = ServerCPU(application)
+    server.start()
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=environment(url),
+        env={**environment(url), "PGAPPNAME": application},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -64,12 +105,17 @@ def measured(label, args, url):
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
+    server_cpu = server.total()
     if process.returncode != 0:
         raise SystemExit(f"{label} failed:\n{output}")
     cpu = usage.ru_utime + usage.ru_stime
     rss = usage.ru_maxrss / 1024
-    print(f"  {label:<38} {wall:7.1f} s wall  {cpu:6.1f} s CPU  {rss:6.0f} MB peak RSS", flush=True)
-    return {"wall": wall, "cpu": cpu, "rss": rss, "output": output}
+    print(
+        f"  {label:<40} {wall:6.1f} s wall, {cpu:5.1f} s CPU + {server_cpu:5.1f} s in"
+        f" PostgreSQL, {rss:4.0f} MB peak RSS",
+        flush=True,
+    )
+    return {"wall": wall, "cpu": cpu, "server": server_cpu, "rss": rss, "output": output}
 
 
 def start_writer(stop_file, prefix):
@@ -180,11 +226,12 @@ def main(argv=None):
             )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     print()
-    print("| step | wall | CPU | peak RSS |")
-    print("|---|---:|---:|---:|")
-    for name, result in results.items():
+    print("| step | wall | CPU, command | CPU, PostgreSQL | peak RSS |")
+    print("|---|---:|---:|---:|---:|")
+    for name, r in results.items():
         print(
-            f"| {name} | {result['wall']:.1f} s | {result['cpu']:.1f} s | {result['rss']:.0f} MB |"
+            f"| {name} | {r['wall']:.1f} s | {r['cpu']:.1f} s | {r['server']:.1f} s"
+            f" | {r['rss']:.0f} MB |"
         )
 
 

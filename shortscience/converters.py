@@ -8,7 +8,3 @@ class BibKeyConverter:
 
     def to_url(self, value):
         return value
-
-
-class VenueKeyConverter(BibKeyConverter):
-    pass

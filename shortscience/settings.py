@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "papers",
     "summaries",
@@ -115,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shortscience.context_processors.site",
+                "summaries.notices.context",
             ],
         },
     },
@@ -152,9 +155,26 @@ if REDIS_URL:
     # Sessions read from Redis, written through to the database, which stays their record:
     # a signed-in request is spared a query.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    CACHE_VERSIONS_ALIAS = CACHE_PAGES_ALIAS = "default"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # The versions of what pages show, and the cached pages, which every process must
+        # share (shortscience/pagecache.py): tables in the database, created by a migration.
+        "versions": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "shortscience_cache_versions",
+            "TIMEOUT": None,
+            "OPTIONS": {"MAX_ENTRIES": 2_000_000},
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "shortscience_cache_pages",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        },
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    CACHE_VERSIONS_ALIAS, CACHE_PAGES_ALIAS = "versions", "pages"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
@@ -200,14 +220,24 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShortScience <noreply@shortscience.local>")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+
+# Background work (mail, notices, digests) goes through django-tasks' database backend and is
+# run by `python manage.py run_worker`. Mail is retried with a doubling delay from
+# MAIL_RETRY_SECONDS, up to MAIL_MAX_ATTEMPTS times (then kept as failed for the admin).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 60)
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 12)
+MAIL_SEND_LEASE_SECONDS = env_int("MAIL_SEND_LEASE_SECONDS", 600)
+# A fan-out or send task still RUNNING after this long lost its worker: it is run again.
+TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 1800)
+
 # Where suspended writers send their appeal (shown to them at log-in).
 MODERATORS_EMAIL = env_str("MODERATORS_EMAIL", "moderators@shortscience.local")
 
-# Whole pages for anonymous readers, invalidated by every write (shortscience/pagecache.py).
-# Needs a cache shared by all processes, so it defaults to on only with Redis.
-PAGE_CACHE_SECONDS = (
-    env_int("PAGE_CACHE_SECONDS", 600) if env_bool("PAGE_CACHE", bool(REDIS_URL)) else 0
-)
+# Whole pages for anonymous readers, kept under the versions of the data they show and ended
+# by the writes that change it (shortscience/pagecache.py); on with or without Redis.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600) if env_bool("PAGE_CACHE", True) else 0
 
 # Bounded request bodies: a summary is at most 100 KB, a BibTeX upload at most 5 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
@@ -280,6 +310,9 @@ RATE_LIMITS = {
     "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "previews"),
     "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
     "report": (env_int("RATE_LIMIT_REPORTS", 20), 3600, "reports"),
+    "follow": (env_int("RATE_LIMIT_FOLLOWS", 200), 3600, "follows"),
+    "request": (env_int("RATE_LIMIT_REQUESTS", 100), 3600, "summary requests"),
+    "save": (env_int("RATE_LIMIT_SAVES", 300), 3600, "reading-list changes"),
     "lookup": (env_int("RATE_LIMIT_LOOKUPS", 60), 3600, "paper look-ups"),
 }
 # New accounts per client address and hour.

@@ -31,6 +31,7 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("csp-report/", views.csp_report, name="csp_report"),
+    path("", include("summaries.following_urls")),
     path("", include("shortscience.legacy_urls")),
     path("", include("summaries.urls")),
     path("", include("papers.urls")),
@@ -40,3 +41,4 @@ urlpatterns = [
 
 if settings.BENCH_FLOOR:
     urlpatterns.append(path("bench/floor/", views.bench_floor))
+    urlpatterns.append(path("bench/floor/signed-in/", views.bench_floor_signed_in))

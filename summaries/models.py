@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 
 from papers.models import Paper, PaperAlias
 
-from . import rendering
+from . import invalidation, rendering, teasers
 
 PUBLIC_SUMMARY = Q(state="published", deleted_at__isnull=True, is_private=False)
 
@@ -111,6 +111,8 @@ class Summary(models.Model):
     source = models.TextField("Markdown source")
     html = models.TextField("rendered HTML", blank=True, editable=False)
     html_version = models.PositiveIntegerField(default=0, editable=False)
+    # What listing pages show: the opening of `html`, cut when it is rendered (teasers.py).
+    teaser = models.TextField(blank=True, editable=False)
     # Why the stored rendering is not the whole summary ("" when it is); rerender_summaries
     # tries again. And what a reader sees, as text, for search and snippets.
     render_problem = models.CharField(max_length=300, blank=True, editable=False)
@@ -154,16 +156,46 @@ class Summary(models.Model):
         return f"“{Truncator(self.paper.title).chars(60)}” by {writer}"
 
     @transaction.atomic
-    def save(self, *args, **kwargs):
-        fields = kwargs.get("update_fields")
-        cited_keys = self.render(refuse_oversized=fields is None or "source" in fields)
+    def save(self, *args, force_render=False, **kwargs):
+        """Renders only when the source (or the pipeline) changed since it was rendered: a
+        soft delete, a vote or a change of visibility does not re-render."""
+        update_fields = kwargs.get("update_fields")
+        rerender = force_render or (
+            self.needs_rendering() and (update_fields is None or "source" in update_fields)
+        )
+        cited_keys = (
+            self.render(refuse_oversized=update_fields is None or "source" in update_fields)
+            if rerender
+            else None
+        )
+        if rerender and update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                *("html", "html_version", "teaser", "render_problem", "plain_text"),
+            }
         self.hotness = hotness(self.score, self.created)
         super().save(*args, **kwargs)
-        self.sync_citations(cited_keys)
+        if cited_keys is not None:
+            self.sync_citations(cited_keys)
         refresh_public_counts(paper_id=self.paper_id, author_id=self.author_id)
+        invalidation.summaries_changed(summary_ids=[self.pk])
 
     def get_absolute_url(self):
         return self.paper.get_absolute_url() + f"#{self.anchor}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        summary = super().from_db(db, field_names, values)
+        summary._rendered_source = summary.__dict__.get("source")
+        return summary
+
+    def needs_rendering(self):
+        """Whether the stored HTML is not that of the current source and pipeline."""
+        return (
+            self._state.adding
+            or self.source != getattr(self, "_rendered_source", None)
+            or self.html_version != rendering.PIPELINE_VERSION
+        )
 
     @property
     def anchor(self):
@@ -211,9 +243,15 @@ class Summary(models.Model):
             raise rendering.RenderRefused(result.refusal)
         self.html = result.html
         self.html_version = rendering.PIPELINE_VERSION
+        self.teaser = teasers.cut(result.html)
+        self._rendered_source = self.source
         self.render_problem = (result.degraded or result.refusal)[:300]
         self.plain_text = rendering.plain_text(result.html)
         return result.cited_keys
+
+    @property
+    def teaser_is_cut(self):
+        return teasers.is_cut(self.teaser)
 
     def new_share_token(self):
         self.share_token = secrets.token_urlsafe(24)
@@ -222,6 +260,10 @@ class Summary(models.Model):
         current = dict(self.citations.values_list("cited_key", "pk"))
         stale = [pk for key, pk in current.items() if key not in cited_keys]
         if stale:
+            # The papers no longer cited lose this summary from their "cited by".
+            invalidation.papers_shown_changed(
+                Citation.objects.filter(pk__in=stale).values_list("paper_id", flat=True)
+            )
             Citation.objects.filter(pk__in=stale).delete()
         new = [key for key in cited_keys if key not in current]
         if new:
@@ -266,7 +308,7 @@ def resolve_waiting_citations(*, keys):
         Citation.objects.filter(paper__isnull=True, cited_key=key).update(paper_id=paper_id)
     citing = Summary.objects.filter(citations__cited_key__in=list(targets)).distinct()
     for summary in citing:
-        summary.save()
+        summary.save(force_render=True)
     return len(targets)
 
 
@@ -471,3 +513,169 @@ class ModerationAction(models.Model):
     def __str__(self):
         who = self.moderator or "a deleted moderator"
         return f"{who} {self.get_verb_display().lower()} {self.target_type} {self.target_repr}"
+
+
+# Following, notices, summary requests and the reading list (summaries/following.py,
+# notices.py, summary_requests.py, reading_list.py). All of it is private to its user.
+
+
+class FollowKind(models.TextChoices):
+    PAPER = "paper", "paper"
+    WRITER = "writer", "writer"
+    VENUE = "venue", "venue"
+    KEYWORD = "keyword", "keyword"
+    SEARCH = "search", "saved search"
+
+
+class Follow(models.Model):
+    """`user` wants to hear about new summaries (and, for a paper, comments) on a target.
+
+    `target` is the kind and the id in one indexed string ("paper:12", "search:graph neural
+    networks"), which is what the fan-out looks followers up by."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    kind = models.CharField(max_length=10, choices=FollowKind.choices)
+    target = models.CharField(max_length=250)
+    paper = models.ForeignKey(Paper, null=True, blank=True, on_delete=models.CASCADE)
+    writer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followers",
+    )
+    venue = models.ForeignKey("papers.Venue", null=True, blank=True, on_delete=models.CASCADE)
+    keyword = models.ForeignKey("papers.Keyword", null=True, blank=True, on_delete=models.CASCADE)
+    query = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "target"], name="follow_once"),
+        ]
+        indexes = [models.Index(fields=["target", "user"], name="follow_target")]
+
+    def __str__(self):
+        return f"{self.user_id} follows {self.target}"
+
+
+class NoticeKind(models.TextChoices):
+    SUMMARY = "summary", "new summary"
+    COMMENT = "comment", "new comment"
+    REQUESTED = "requested", "a summary you asked for"
+
+
+class Notice(models.Model):
+    """One thing that happened, for one person: the in-site inbox, and what e-mails say."""
+
+    class Email(models.TextChoices):
+        PENDING = "pending", "waiting for a digest"
+        SENT = "sent", "e-mailed"
+        SKIPPED = "skipped", "not e-mailed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
+    # Why this person hears of it: a FollowKind, or "request".
+    reason = models.CharField(max_length=10)
+    # What happened, once per person: "summary:12", "comment:40".
+    event = models.CharField(max_length=40)
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
+    summary = models.ForeignKey(
+        Summary, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email = models.CharField(max_length=10, choices=Email.choices, default=Email.PENDING)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="notice_once"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created"], name="notice_inbox"),
+            # Only what waits for a digest: a small index that the fan-out barely touches.
+            models.Index(
+                fields=["user"], condition=Q(email="pending"), name="notice_pending_digest"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user_id}: {self.event}"
+
+    def get_reason_label(self):
+        from .notices import REASON_LABELS
+
+        return REASON_LABELS.get(self.reason, self.reason)
+
+
+class NoticeSettings(models.Model):
+    """How a person wants notices by e-mail; people without a row get INSTANT."""
+
+    class Frequency(models.TextChoices):
+        INSTANT = "instant", "at once, one e-mail each"
+        DAILY = "daily", "a daily digest"
+        WEEKLY = "weekly", "a weekly digest"
+        NEVER = "never", "never (only on the site)"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notice_settings",
+    )
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default="instant")
+    # Reasons (FollowKind values, "request") whose notices are never e-mailed.
+    muted = models.JSONField(default=list, blank=True)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"notice settings of {self.user_id}"
+
+
+class SummaryRequest(models.Model):
+    """`user` would like `paper` summarized; they hear when its first summary appears."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="summary_requests"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="summary_requests")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="request_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} asks for {self.paper_id}"
+
+
+class SavedPaper(models.Model):
+    """A paper on someone's private reading list."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_papers"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=1000, blank=True)
+    is_read = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="saved_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} saved {self.paper_id}"

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from . import notices
 from .models import Revision, Summary
 from .voting import recompute_reputation
 
@@ -42,9 +43,11 @@ def save_summary(*, paper, author, source, is_private, is_anonymous, base_revisi
             current = Summary.objects.get(paper=paper, author=author)
             raise EditConflict(current=current, attempted_source=source) from None
         summary.record_revision(author)
+        was_public = False
     else:
         if summary.current_revision_id() != base_revision_id:
             raise EditConflict(current=summary, attempted_source=source)
+        was_public = summary.is_public
         summary.source = source
         summary.is_private = is_private
         summary.is_anonymous = is_anonymous
@@ -55,6 +58,8 @@ def save_summary(*, paper, author, source, is_private, is_anonymous, base_revisi
     if was_signed or not summary.is_anonymous:
         # Saving an anonymous summary moves none of its writer's numbers.
         recompute_reputation(user_ids=[author.pk])
+    if summary.is_public and not was_public:
+        notices.summary_published(summary)
     return summary
 
 

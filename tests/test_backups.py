@@ -394,3 +394,22 @@ def test_pg_dump_needs_postgresql(site, tmp_path):
         pytest.skip("on PostgreSQL it works")
     with pytest.raises(CommandError, match="needs PostgreSQL"):
         call_command("backup", "--pg-dump", str(tmp_path / "x.pgdump"), verbosity=0)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="pg_dump backs up PostgreSQL only")
+def test_pg_dump_keeps_uploaded_files_beside_it(site, tmp_path, settings):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    figure = Path(settings.MEDIA_ROOT) / "figures" / "plot.png"
+    figure.parent.mkdir(parents=True)
+    figure.write_bytes(b"\x89PNG" + bytes(1000))
+    dump = tmp_path / "site.pgdump"
+    call_command("backup", "--pg-dump", str(dump), verbosity=0)
+    assert Path(f"{dump}.media.jsonl.gz").exists()
+    figure.unlink()
+    User.objects.create_user("newcomer", "new@example.org", "x")
+
+    out, _ = _restore(dump, force=True)
+    assert figure.read_bytes() == b"\x89PNG" + bytes(1000)
+    assert _row(out, "uploaded files") == [1, 1]
+    assert _row(out, "summaries.vote") == [1, 1]
+    assert not User.objects.filter(username="newcomer").exists()

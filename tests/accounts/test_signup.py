@@ -261,8 +261,14 @@ def _mail_server_down(monkeypatch):
 def test_sign_up_works_when_the_mail_server_is_down(client, db, monkeypatch):
     _mail_server_down(monkeypatch)
     response = client.post("/accounts/signup/", SIGNUP, follow=True)
-    assert "could not send the confirmation e-mail" in response.content.decode()
+    assert "We sent an e-mail to" in response.content.decode()
     assert response.wsgi_request.user.username == "new-reader_1"
+    # The e-mail waits in the queue for the server to come back.
+    from accounts.models import OutgoingMessage
+
+    waiting = OutgoingMessage.objects.get(kind="confirmation")
+    assert (waiting.status, waiting.attempts) == ("queued", 1)
+    assert "no mail server" in waiting.last_error
 
 
 def test_a_comment_is_posted_when_the_mail_server_is_down(
