@@ -71,11 +71,11 @@ bench: $(VENV)/.dev
 # Backups use the configured database (DATABASE_URL, else SQLite); see docs/operations.md.
 BACKUP_ENV := $(if $(DJANGO_SECRET_KEY),,DJANGO_DEBUG=1)
 
-## Write a backup of all content to backups/shortscience-<time>.json.gz
+## Back up everything into backups/: pg_dump -Fc on PostgreSQL, else the portable .jsonl.gz
 backup: $(VENV)/.runtime
-	$(BACKUP_ENV) $(BIN)/python manage.py backup $(FILE)
+	$(BACKUP_ENV) $(BIN)/python manage.py backup $(if $(filter postgres%,$(DATABASE_URL)),--pg-dump) $(FILE)
 
-## Restore a backup into an empty database: make restore FILE=backups/....json.gz
+## Restore a backup (either format) into an empty database: make restore FILE=backups/...
 restore: $(VENV)/.runtime
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/shortscience-....json.gz" >&2; exit 2; }
 	$(BACKUP_ENV) $(BIN)/python manage.py restore $(FILE)
