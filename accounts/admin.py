@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -61,16 +62,30 @@ class UserAdmin(BaseUserAdmin):
     def has_ban_permission(self, request):
         return request.user.has_perm("accounts.ban_user")
 
+    def _refuse_staff(self, request, queryset):
+        """True (with a message) when the selection holds someone this moderator may not
+        sanction: staff are banned, unbanned or emptied only by superusers."""
+        special = queryset.filter(Q(is_staff=True) | Q(is_superuser=True) | Q(pk=request.user.pk))
+        refused = sorted(
+            u.username for u in special if not moderation.may_sanction(request.user, u)
+        )
+        if refused:
+            self.message_user(
+                request,
+                "Only a superuser can ban staff, and nobody bans themselves: "
+                f"{', '.join(refused)}. Nothing was changed.",
+                messages.ERROR,
+            )
+        return bool(refused)
+
     def _ban(self, request, queryset, *, hide_content):
         reason = request.POST.get("reason", "").strip()
         if not reason:
             self.message_user(request, "Type a reason for the ban first.", messages.ERROR)
             return
-        staff = queryset.filter(is_staff=True)
-        if staff.exists() and not request.user.is_superuser:
-            self.message_user(request, "Only a superuser can ban staff.", messages.ERROR)
+        if self._refuse_staff(request, queryset):
             return
-        for user in queryset.exclude(pk=request.user.pk):
+        for user in queryset:
             moderation.ban(user, moderator=request.user, reason=reason, hide_content=hide_content)
         self.message_user(request, "Banned; their sessions end at their next request.")
 
@@ -84,6 +99,8 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description="Unban selected users", permissions=["ban"])
     def unban_selected(self, request, queryset):
+        if self._refuse_staff(request, queryset):
+            return
         for user in queryset.filter(banned_at__isnull=False):
             moderation.unban(
                 user, moderator=request.user, reason=request.POST.get("reason", "").strip()
@@ -97,6 +114,8 @@ class UserAdmin(BaseUserAdmin):
         reason = request.POST.get("reason", "").strip()
         if not reason:
             self.message_user(request, "Type a reason first.", messages.ERROR)
+            return
+        if self._refuse_staff(request, queryset):
             return
         for user in queryset:
             moderation.hide_all_content(user, moderator=request.user, reason=reason)

@@ -48,13 +48,15 @@ class SignupForm(UserCreationForm):
         return ""
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        taken = User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
-        if taken.exists():
-            raise forms.ValidationError(
-                "An account already uses this address. Log in, or reset its password."
-            )
-        return email
+        # Whether an account already uses it is not said here (that would tell anyone which
+        # addresses are registered): the sign-up view tells the owner by e-mail instead.
+        return self.cleaned_data["email"].strip()
+
+
+def accounts_using_email(email):
+    return User.objects.alias(email_lower=Lower("email")).filter(
+        email_lower=email.strip().lower(), is_active=True
+    )
 
 
 class SettingsForm(forms.ModelForm):

@@ -5,7 +5,9 @@ from django.utils.functional import lazy
 from shortscience.links import absolute_url
 
 from . import views
+from .passwordreset import LimitedPasswordResetView, ResetConfirmView
 from .suspension import LoginForm
+from .throttling import ThrottledLoginView
 
 app_name = "accounts"
 
@@ -34,7 +36,7 @@ urlpatterns = [
 auth_urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        ThrottledLoginView.as_view(authentication_form=LoginForm),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -51,7 +53,7 @@ auth_urlpatterns = [
     path(
         "accounts/password/reset/",
         # The link in the e-mail is built from SITE_URL, not from the request's Host header.
-        auth_views.PasswordResetView.as_view(
+        LimitedPasswordResetView.as_view(
             extra_email_context={"site_url": lazy(absolute_url, str)("")}
         ),
         name="password_reset",
@@ -63,7 +65,7 @@ auth_urlpatterns = [
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        ResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

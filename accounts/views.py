@@ -17,11 +17,20 @@ from shortscience import ratelimit
 from summaries.cards import summary_cards
 from summaries.models import Summary, render_comment_source
 from summaries.pagination import paginate
+from summaries.readership import readership
 
 from . import exporting
 from .deletion import delete_account
-from .forms import ChangeEmailForm, DeleteAccountForm, SettingsForm, SignupForm, address_in_use
+from .forms import (
+    ChangeEmailForm,
+    DeleteAccountForm,
+    SettingsForm,
+    SignupForm,
+    accounts_using_email,
+    address_in_use,
+)
 from .models import User
+from .throttling import remember_device
 from .tokens import (
     confirmation_url,
     email_change_url,
@@ -92,26 +101,58 @@ def send_confirmation_email(request, user, *, changing=False):
     return True
 
 
+def send_address_in_use_notice(user, owners):
+    """Instead of a confirmation link, tell the owners of a reused address what happened."""
+    body = {
+        owner.email: render_to_string(
+            "emails/signup_address_in_use.txt",
+            {
+                "owner": owner,
+                "newcomer": user,
+                "login_url": settings.SITE_URL + reverse("login"),
+                "reset_url": settings.SITE_URL + reverse("password_reset"),
+            },
+        )
+        for owner in owners
+    }
+    try:
+        for email, text in body.items():
+            send_mail("Someone signed up on ShortScience with your address", text, None, [email])
+    except Exception:
+        logger.exception("Could not send the address-in-use notice for user %s", user.pk)
+        return False
+    return True
+
+
+def send_confirmation_or_notice(request, user):
+    """The confirmation link, unless another account already uses the address: then its owner
+    is told instead, and the newcomer's answer is the same (it tells nobody what is registered)."""
+    owners = list(accounts_using_email(user.email).exclude(pk=user.pk).order_by("pk")[:3])
+    if owners:
+        return send_address_in_use_notice(user, owners)
+    return send_confirmation_email(request, user)
+
+
 def signup(request):
     if request.user.is_authenticated:
         return redirect("summaries:home")
     if request.method == "POST":
         form = SignupForm(request.POST)
         address = ratelimit.client_address(request)
-        if ratelimit.exceeded(
-            "signup-address", address, limit=settings.SIGNUPS_PER_ADDRESS, window=3600
-        ):
+        # Only accounts actually created count: typos in the form use up nothing.
+        if ratelimit.count("signup-address", address, window=3600) >= settings.SIGNUPS_PER_ADDRESS:
             form.add_error(None, "Too many new accounts from your network; try again in an hour.")
             return render(request, "registration/signup.html", {"form": form}, status=429)
         if form.is_valid():
             user = form.save()
-            sent = send_confirmation_email(request, user)
+            ratelimit.hit("signup-address", address, window=3600)
+            sent = send_confirmation_or_notice(request, user)
             login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
             if sent:
                 messages.success(
                     request,
-                    f"Welcome, {user.username}! We sent a link to {user.email}: open it to "
-                    "confirm your address.",
+                    f"Welcome, {user.username}! We sent an e-mail to {user.email}: follow its "
+                    "link to confirm your address.",
                 )
             else:
                 messages.warning(
@@ -123,7 +164,9 @@ def signup(request):
                         reverse("accounts:settings"),
                     ),
                 )
-            return redirect(_safe_next(request) or "summaries:home")
+            response = redirect(_safe_next(request) or "summaries:home")
+            remember_device(request, response, user)
+            return response
     else:
         form = SignupForm()
     return render(request, "registration/signup.html", {"form": form})
@@ -160,7 +203,7 @@ def resend_confirmation(request):
         messages.info(request, "Your address is already confirmed.")
     elif not ratelimit.allow(user=request.user, action="email"):
         messages.error(request, ratelimit.limit_for("email").message)
-    elif send_confirmation_email(request, request.user):
+    elif send_confirmation_or_notice(request, request.user):
         messages.success(request, f"We sent a new link to {request.user.email}.")
     else:
         messages.error(request, "We could not send the e-mail just now; please try later.")
@@ -184,7 +227,11 @@ def account_settings(request):
     return render(
         request,
         "accounts/settings.html",
-        {"form": form, "email_form": ChangeEmailForm(user=request.user)},
+        {
+            "form": form,
+            "email_form": ChangeEmailForm(user=request.user),
+            "readership": readership(request.user),
+        },
     )
 
 
@@ -197,7 +244,11 @@ def change_email(request):
         return render(
             request,
             "accounts/settings.html",
-            {"form": SettingsForm(instance=request.user), "email_form": form},
+            {
+                "form": SettingsForm(instance=request.user),
+                "email_form": form,
+                "readership": readership(request.user),
+            },
             status=400,
         )
     if not ratelimit.allow(user=request.user, action="email"):

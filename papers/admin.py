@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.text import Truncator
@@ -14,6 +15,13 @@ from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue
 class VenueAdmin(admin.ModelAdmin):
     list_display = ["key", "name", "short_name"]
     search_fields = ["key", "name", "short_name"]
+    # A bare host typed without a scheme is read as https (papers.links allows http(s) only).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            moderation.record_admin_change(obj, moderator=request.user, form=form)
 
 
 @admin.register(Author)
@@ -66,6 +74,11 @@ class PaperAdmin(admin.ModelAdmin):
     actions = ["merge_selected"]
     show_full_result_count = False
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            moderation.record_admin_change(obj, moderator=request.user, form=form)
+
     @admin.display(description="Title", ordering="title")
     def short_title(self, obj):
         return Truncator(obj.title).chars(90)
@@ -87,16 +100,26 @@ class PaperAdmin(admin.ModelAdmin):
             form = MergeForm(request.POST, papers=papers)
             if form.is_valid():
                 keep = form.cleaned_data["keep"]
+                merged = []
                 for duplicate in papers.exclude(pk=keep.pk):
-                    moderation.merge_papers(
-                        keep=keep,
-                        duplicate=duplicate,
-                        moderator=request.user,
-                        reason=form.cleaned_data["reason"],
+                    key = duplicate.bibtex_key
+                    try:
+                        moderation.merge_papers(
+                            keep=keep,
+                            duplicate=duplicate,
+                            moderator=request.user,
+                            reason=form.cleaned_data["reason"],
+                        )
+                    except moderation.MergeConflict as conflict:
+                        self.message_user(request, str(conflict), messages.ERROR)
+                    else:
+                        merged.append(key)
+                if merged:
+                    self.message_user(
+                        request,
+                        f"Merged {', '.join(merged)} into {keep.bibtex_key}; "
+                        "those keys redirect to it.",
                     )
-                self.message_user(
-                    request, f"Merged into {keep.bibtex_key}; the other keys redirect to it."
-                )
                 return HttpResponseRedirect(request.get_full_path())
         else:
             form = MergeForm(papers=papers, initial={"keep": papers.first()})

@@ -23,14 +23,14 @@ import time
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, Func, OuterRef, Prefetch, Subquery
+from django.db.models import BooleanField, F, Func, OuterRef, Prefetch, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .bibtex import arxiv_key, resolve_identifier
-from .models import Authorship, Paper, SearchDocument
+from .models import ARXIV_NEW_STYLE, Authorship, Paper, PaperAlias, SearchDocument
 
 CONFIG = "english"
 FTS_TABLE = "papers_paper_fts"
@@ -201,7 +201,7 @@ def _postgres_reindex(ids):
         "keywords": _texts_by_paper(
             Paper.keywords.through.objects, "keyword__name", "keyword__name"
         ),
-        "summaries": _texts_by_paper(_public_summaries(), "source"),
+        "summaries": _texts_by_paper(_public_summaries(), "plain_text"),
     }.items():
         # The outer condition on the grouping column is pushed down into the aggregation.
         parts.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.paper_id = paper.id")
@@ -332,7 +332,7 @@ def _postgres_snippets(ids, text):
         .annotate(
             # ts_headline parses all it is given: the start of long summaries is enough.
             from_summaries=SearchHeadline(
-                Substr(_joined_text(_public_summaries(), "source"), 1, SNIPPET_SOURCE_CHARS),
+                Substr(_joined_text(_public_summaries(), "plain_text"), 1, SNIPPET_SOURCE_CHARS),
                 query,
                 **options,
             ),
@@ -403,7 +403,7 @@ def _sqlite_reindex(ids):
                 paper.title,
                 " ".join(a.author.name for a in paper.authorships.all()),
                 " ".join([paper.abstract, *(k.name for k in paper.keywords.all())]),
-                "\n\n".join(s.source for s in paper.public_summaries),
+                "\n\n".join(s.plain_text for s in paper.public_summaries),
             )
             for paper in documents
         ]
@@ -435,3 +435,67 @@ def paper_named_by(text):
         return Paper.objects.find(value)
     # Plain words: not worth two queries for a key that no one would pick.
     return None
+
+
+def papers_named_by(texts):
+    """{text: paper or None} for many identifiers at once, by the rules of paper_named_by (and
+    Paper.objects.find), in a fixed number of queries however many there are."""
+    wanted = {}
+    keys, arxiv_ids, dois = set(), set(), set()
+    for text in texts:
+        stripped = text.strip()
+        found = None
+        if stripped and len(stripped) <= 300 and not any(ch.isspace() for ch in stripped):
+            found = resolve_identifier(stripped)
+        wanted[text] = found
+        if not found:
+            continue
+        kind, value = found
+        if kind == "arxiv":
+            arxiv_ids.add(value)
+            keys.add(arxiv_key(value))
+        elif kind == "doi":
+            dois.add(value.lower())
+        else:
+            keys.add(value)
+            if ARXIV_NEW_STYLE.match(value):
+                arxiv_ids.add(value)
+            elif value.startswith("10.") and "/" in value:
+                dois.add(value.lower())
+    if not (keys or arxiv_ids or dois):
+        return dict.fromkeys(texts)
+    papers = list(
+        Paper.objects.for_listing().filter(
+            Q(bibtex_key__in=keys) | Q(arxiv_id__in=arxiv_ids) | Q(doi__in=dois)
+        )
+    )
+    by_key = {paper.bibtex_key: paper for paper in papers}
+    by_arxiv, by_doi = {}, {}
+    for paper in sorted(papers, key=lambda p: p.pk):
+        by_arxiv.setdefault(paper.arxiv_id, paper)
+        by_doi.setdefault(paper.doi, paper)
+    missing_keys = [key for key in keys if key not in by_key]
+    aliased = {}
+    if missing_keys:
+        aliases = list(PaperAlias.objects.filter(key__in=missing_keys).values_list("key", "paper"))
+        targets = Paper.objects.for_listing().in_bulk({paper_id for _, paper_id in aliases})
+        aliased = {key: targets[paper_id] for key, paper_id in aliases if paper_id in targets}
+
+    def lookup(found):
+        if not found:
+            return None
+        kind, value = found
+        if kind == "arxiv":
+            return (
+                by_arxiv.get(value) or by_key.get(arxiv_key(value)) or aliased.get(arxiv_key(value))
+            )
+        if kind == "doi":
+            return by_doi.get(value.lower())
+        return (
+            by_key.get(value)
+            or aliased.get(value)
+            or (by_arxiv.get(value) if ARXIV_NEW_STYLE.match(value) else None)
+            or (by_doi.get(value.lower()) if value.startswith("10.") else None)
+        )
+
+    return {text: lookup(found) for text, found in wanted.items()}

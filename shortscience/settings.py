@@ -88,6 +88,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "shortscience.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the page cache: views are counted, and HEAD answered, for cached pages too.
+    "papers.viewcounts.count_views",
+    "shortscience.methods.answer_head_and_preflight",
     "shortscience.pagecache.page_cache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -277,11 +280,27 @@ RATE_LIMITS = {
     "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "previews"),
     "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
     "report": (env_int("RATE_LIMIT_REPORTS", 20), 3600, "reports"),
+    "lookup": (env_int("RATE_LIMIT_LOOKUPS", 60), 3600, "paper look-ups"),
 }
 # New accounts per client address and hour.
-SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 5)
+SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 20)
 
 # Longest Markdown source accepted for a summary or comment, in bytes.
 SUMMARY_MAX_BYTES = 100 * 1024
 # How long an e-mail confirmation link stays valid.
 EMAIL_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3
+
+# Page views are added up in each process and written in batches (papers/viewcounts.py).
+VIEW_FLUSH_SECONDS = env_int("VIEW_FLUSH_SECONDS", 60)
+VIEW_FLUSH_VIEWS = env_int("VIEW_FLUSH_VIEWS", 200)
+
+# Looking papers up by arXiv id, DOI or dblp key (papers/lookup.py): services' addresses (tests
+# point them at a local server), seconds each may take, and the contact their User-Agent gives.
+LOOKUP_SERVICES = {
+    "arxiv": env_str("LOOKUP_ARXIV_URL", "https://export.arxiv.org/api/query"),
+    "crossref": env_str("LOOKUP_CROSSREF_URL", "https://api.crossref.org/works/"),
+    "datacite": env_str("LOOKUP_DATACITE_URL", "https://api.datacite.org/dois/"),
+    "dblp": env_str("LOOKUP_DBLP_URL", "https://dblp.org/rec/"),
+}
+LOOKUP_TIMEOUT = env_int("LOOKUP_TIMEOUT", 3)
+LOOKUP_CONTACT = env_str("LOOKUP_CONTACT", "")

@@ -31,6 +31,7 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("csp-report/", views.csp_report, name="csp_report"),
+    path("", include("shortscience.legacy_urls")),
     path("", include("summaries.urls")),
     path("", include("papers.urls")),
     path("", include("accounts.urls")),

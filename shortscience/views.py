@@ -11,6 +11,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from papers import lookup
 from shortscience.links import absolute_url
 
 csp_log = logging.getLogger("shortscience.csp")
@@ -44,7 +45,13 @@ def favicon(request):
 
 
 def page_not_found(request, exception):
-    return render(request, "404.html", status=404)
+    context = {}
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name == "papers:detail":
+        # An unknown paper's address: offer to add it, with what the address names filled in.
+        context = {"missing_paper": match.kwargs["key"]}
+        context["add_url"] = lookup.add_url_for(match.kwargs["key"])
+    return render(request, "404.html", context, status=404)
 
 
 def server_error(request):

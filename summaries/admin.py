@@ -76,6 +76,31 @@ class ModeratedContentAdmin(admin.ModelAdmin):
         return mark_safe(f'<div class="rendered-preview">{obj.html}</div>')
 
 
+class SummaryAdminForm(forms.ModelForm):
+    """Keeps the values a summary had before the edit, and refuses changes that would show it
+    to more people or sign it: those are its writer's to make."""
+
+    class Meta:
+        model = Summary
+        fields = ["source", "is_private", "is_anonymous"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.before = {
+            field: getattr(self.instance, field) for field in moderation.EDITABLE_SUMMARY_FIELDS
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            after = {**self.before, **{k: cleaned[k] for k in self.before if k in cleaned}}
+            for message in moderation.revealing_changes(
+                self.instance, before=self.before, after=after
+            ):
+                self.add_error(None, message)
+        return cleaned
+
+
 class RevisionInline(admin.TabularInline):
     model = Revision
     fields = ["created", "editor", "note", "source"]
@@ -139,6 +164,7 @@ class SummaryAdmin(ModeratedContentAdmin):
         "edited",
     ]
     inlines = [RevisionInline]
+    form = SummaryAdminForm
     show_full_result_count = False
     ordering = ["-edited", "-pk"]
 
@@ -176,10 +202,10 @@ class SummaryAdmin(ModeratedContentAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "source" in form.changed_data:
-            # Moderators may correct a summary, but never silently: the edit is a revision.
-            obj.record_revision(request.user)
-            moderation.log_edit(obj, moderator=request.user)
+        if change:
+            # Moderators may correct a summary, but never silently: a revision and a log entry
+            # with the old values of whatever they changed.
+            moderation.record_moderator_edit(obj, moderator=request.user, before=form.before)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -422,11 +448,23 @@ class ReportAdmin(admin.ModelAdmin):
         authors = {
             self._content(r).author
             for r in queryset.select_related("summary__author", "comment__author")
-        }
-        for author in authors - {None}:
+        } - {None}
+        refused = sorted(
+            a.username for a in authors if not moderation.may_sanction(request.user, a)
+        )
+        if refused:
+            # Nothing is done: staff are banned only by superusers, and nobody bans themselves.
+            self.message_user(
+                request,
+                f"Not banned: {', '.join(refused)} (only a superuser can ban staff). "
+                "Nobody was banned; select the reports again without them.",
+                messages.ERROR,
+            )
+            return
+        for author in authors:
             if not author.is_banned:
                 moderation.ban(author, moderator=request.user, reason=reason)
-        self.message_user(request, f"Banned {len(authors - {None})} author(s).")
+        self.message_user(request, f"Banned {len(authors)} author(s).")
 
     def has_ban_permission(self, request):
         return request.user.has_perm("accounts.ban_user")
@@ -436,9 +474,21 @@ class ReportAdmin(admin.ModelAdmin):
 class ModerationActionAdmin(ReadOnlyAdmin):
     """The record of what moderators did: nobody rewrites it, superusers included."""
 
-    list_display = ["created", "moderator", "verb", "target_type", "target_repr", "reason"]
+    list_display = [
+        "created",
+        "moderator",
+        "verb",
+        "target_type",
+        "target_repr",
+        "reason",
+        "changed_fields",
+    ]
     list_filter = ["verb", "target_type"]
     list_select_related = ["moderator"]
     search_fields = ["target_repr", "reason", "moderator__username"]
     date_hierarchy = "created"
     show_full_result_count = False
+
+    @admin.display(description="Changed")
+    def changed_fields(self, action):
+        return ", ".join(sorted(action.changes)) if action.changes else ""

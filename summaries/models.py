@@ -111,6 +111,10 @@ class Summary(models.Model):
     source = models.TextField("Markdown source")
     html = models.TextField("rendered HTML", blank=True, editable=False)
     html_version = models.PositiveIntegerField(default=0, editable=False)
+    # Why the stored rendering is not the whole summary ("" when it is); rerender_summaries
+    # tries again. And what a reader sees, as text, for search and snippets.
+    render_problem = models.CharField(max_length=300, blank=True, editable=False)
+    plain_text = models.TextField(blank=True, editable=False)
     is_private = models.BooleanField("private", default=False)
     is_anonymous = models.BooleanField("anonymous", default=False)
     share_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
@@ -151,7 +155,8 @@ class Summary(models.Model):
 
     @transaction.atomic
     def save(self, *args, **kwargs):
-        cited_keys = self.render()
+        fields = kwargs.get("update_fields")
+        cited_keys = self.render(refuse_oversized=fields is None or "source" in fields)
         self.hotness = hotness(self.score, self.created)
         super().save(*args, **kwargs)
         self.sync_citations(cited_keys)
@@ -198,10 +203,16 @@ class Summary(models.Model):
         """The revision holding the text as it is now; editors start from it."""
         return self.revisions.order_by("-pk").values_list("pk", flat=True).first()
 
-    def render(self):
+    def render(self, *, refuse_oversized=True):
+        """Render the source into the stored fields; RenderRefused if it would be too large
+        (a text already stored is kept, marked, when it is not the text being changed)."""
         result = render_summary_source(self.source)
+        if result.refusal and refuse_oversized:
+            raise rendering.RenderRefused(result.refusal)
         self.html = result.html
         self.html_version = rendering.PIPELINE_VERSION
+        self.render_problem = (result.degraded or result.refusal)[:300]
+        self.plain_text = rendering.plain_text(result.html)
         return result.cited_keys
 
     def new_share_token(self):
@@ -332,6 +343,11 @@ class Comment(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def plain_text(self):
+        """What readers see, as text (for plain-text e-mails)."""
+        return rendering.plain_text(self.html)
+
+    @property
     def is_public(self):
         """Shown to readers: published, not deleted, under a public summary."""
         return (
@@ -444,6 +460,8 @@ class ModerationAction(models.Model):
     target_id = models.BigIntegerField()
     target_repr = models.CharField(max_length=300)
     reason = models.CharField(max_length=500, blank=True)
+    # For edits: {field: [before, after]}, so every moderator change can be undone from here.
+    changes = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

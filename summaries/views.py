@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from papers import sections
 from papers.models import Paper, Venue
 from shortscience import ratelimit
 from shortscience.links import absolute_url
@@ -24,6 +25,8 @@ from .commenting import delete_comment, post_comment
 from .diffing import diff_texts
 from .forms import CommentForm, ReportForm, SummaryForm
 from .models import Comment, Revision, Summary, render_summary_source
+from .popular import PopularToday
+from .rendering import RenderRefused
 from .reporting import file_report
 from .voting import cast_vote
 from .writing import (
@@ -36,10 +39,12 @@ from .writing import (
 )
 
 HOME_TABS = {
-    "popular": ("Popular", "Best recent summaries: score with time decay", "popular"),
+    "popular": ("Popular today", "Summaries of the papers most read today", "popular_today"),
     "recent": ("Recent", "Newest and recently edited summaries", "recent"),
     "top": ("Top", "Highest-scored summaries of all time", "best_first"),
 }
+# The original site's names for the tabs.
+OLD_TAB_NAMES = {"best": "top", "new": "recent"}
 
 
 @require_GET
@@ -47,10 +52,18 @@ def home(request):
     # The first tab is the default one: "/" shows it, and its link is "/".
     default_tab = next(iter(HOME_TABS))
     tab = request.GET.get("tab", default_tab)
+    tab = OLD_TAB_NAMES.get(tab, tab)
     if tab not in HOME_TABS:
         tab = default_tab
+    section = sections.named(request.GET.get("s"))
     ordering = HOME_TABS[tab][2]
-    summaries = getattr(Summary.objects.public(), ordering)().with_vote_of(request.user)
+    public = Summary.objects.public()
+    if section:
+        public = section.filter(public)
+    if ordering == "popular_today":
+        summaries = PopularToday(public.with_vote_of(request.user))
+    else:
+        summaries = getattr(public, ordering)().with_vote_of(request.user)
     page = paginate(request, summaries)
     return render(
         request,
@@ -59,9 +72,12 @@ def home(request):
             "tab": tab,
             "default_tab": default_tab,
             "tabs": [(key, label, hint) for key, (label, hint, _) in HOME_TABS.items()],
+            "section": section.name if section else sections.ALL,
+            "sections": sections.NAMES,
             "page": page,
             "cards": summary_cards(request, page.object_list),
             "public_count": page.paginator.count,
+            "query_string": f"s={section.name}" if section else "",
         },
     )
 
@@ -225,6 +241,9 @@ def write(request, key):
                     retry["base_revision"] = summary.current_revision_id() or ""
                     form = SummaryForm(retry)
                     status = 409
+                except RenderRefused as refusal:
+                    form.add_error("source", str(refusal))  # nothing was saved
+                    status = 413
                 else:
                     messages.success(
                         request,
@@ -233,6 +252,8 @@ def write(request, key):
                             reverse("summaries:history", args=[saved.pk]),
                         ),
                     )
+                    if saved.render_problem:
+                        messages.warning(request, _render_problem_message(saved))
                     return redirect(saved)
     else:
         draft = _pop_draft(request, paper)
@@ -270,6 +291,10 @@ def write(request, key):
     )
 
 
+def _render_problem_message(summary):
+    return f"Part of your summary could not be shown as written: {summary.render_problem}"
+
+
 @require_POST
 def preview(request):
     """The editor's live preview: the same rendering a save stores, as an HTML fragment."""
@@ -294,8 +319,10 @@ def preview(request):
             status=429,
             content_type="text/plain; charset=utf-8",
         )
-    html = render_summary_source(source).html
-    return HttpResponse(html, content_type="text/html; charset=utf-8")
+    rendered = render_summary_source(source)
+    if rendered.refusal:
+        return HttpResponse(rendered.refusal, status=413, content_type="text/plain; charset=utf-8")
+    return HttpResponse(rendered.html, content_type="text/html; charset=utf-8")
 
 
 @require_POST

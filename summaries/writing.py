@@ -25,6 +25,7 @@ def save_summary(*, paper, author, source, is_private, is_anonymous, base_revisi
     `base_revision_id` is the revision the editor started from (None for a new summary). If the
     summary has another revision by now, nothing is saved and EditConflict is raised."""
     summary = Summary.objects.select_for_update().filter(paper=paper, author=author).first()
+    was_signed = summary is not None and not summary.is_anonymous
     if summary is None:
         summary = Summary(
             paper=paper,
@@ -51,7 +52,9 @@ def save_summary(*, paper, author, source, is_private, is_anonymous, base_revisi
         summary.deleted_at = None  # writing again brings a deleted summary back
         summary.save()
         summary.record_revision(author)
-    recompute_reputation(user_ids=[author.pk])
+    if was_signed or not summary.is_anonymous:
+        # Saving an anonymous summary moves none of its writer's numbers.
+        recompute_reputation(user_ids=[author.pk])
     return summary
 
 
@@ -85,7 +88,7 @@ def undelete_summary(*, summary, by):
 
 def _after_visibility_change(summary):
     # Summary.save() already recounted the public counters; reputation depends on them too.
-    if summary.author_id:
+    if summary.author_id and not summary.is_anonymous:
         recompute_reputation(user_ids=[summary.author_id])
 
 

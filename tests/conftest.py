@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from accounts.models import User
+from papers import viewcounts
 from papers.models import Paper, Venue
 from summaries.models import Summary
 
@@ -21,6 +22,11 @@ def _fast_and_simple(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     cache.clear()  # rate-limit counters live in the cache; each test starts with none used
+    # Page views are written only when a test flushes them (papers.viewcounts).
+    settings.VIEW_FLUSH_SECONDS = settings.VIEW_FLUSH_VIEWS = 10**9
+    viewcounts.buffer.take()
+    yield
+    viewcounts.buffer.take()
 
 
 @pytest.fixture

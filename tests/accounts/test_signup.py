@@ -57,7 +57,6 @@ def test_confirmation_link_is_refused_when_forged_or_out_of_date(client, author)
     [
         ("username", "ALICE", "That username is taken."),
         ("username", "has space", "only letters, digits, underscores and hyphens"),
-        ("email", "Alice@Example.org", "An account already uses this address"),
         ("password1", "password", "This password is too common"),
     ],
 )
@@ -82,7 +81,7 @@ def test_production_hashes_passwords_with_argon2():
 def test_password_reset_by_email_link(client, author, mailoutbox):
     client.post("/accounts/password/reset/", {"email": "alice@example.org"})
     assert len(mailoutbox) == 1
-    path = re.search(r"http://127.0.0.1:8000(\S+)", mailoutbox[0].body).group(1)  # SITE_URL
+    path = re.search(r"http://127\.0\.0\.1:8000(\S+)", mailoutbox[0].body).group(1)  # SITE_URL
     form_page = client.get(path, follow=True)
     assert "Choose a new password" in form_page.content.decode()
     response = client.post(

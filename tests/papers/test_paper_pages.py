@@ -72,7 +72,8 @@ def test_keys_with_slashes_dots_and_colons_resolve(client, db, key):
 def test_unknown_paper_is_a_friendly_404(client, db):
     response = client.get("/paper/conf/nips/Nobody99/")
     assert response.status_code == 404
-    assert "We could not find that page" in response.content.decode()
+    assert "This paper is not on ShortScience yet" in response.content.decode()
+    assert 'href="/papers/add/?id=conf%2Fnips%2FNobody99"' in response.content.decode()
 
 
 def test_alias_and_arxiv_id_redirect_to_the_canonical_key(client, paper):
