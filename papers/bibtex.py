@@ -906,6 +906,31 @@ class _InvalidValue(Exception):
     """A field value that is not valid BibTeX; the message completes a sentence."""
 
 
+# @string chains can double at every step (a1 = a0 # a0, a2 = a1 # a1...): every expanded value
+# and all of them together are bounded, so a few hundred bytes cannot ask for gigabytes.
+MAX_EXPANDED_VALUE_CHARS = 100_000
+MAX_EXPANDED_TOTAL_CHARS = 12_000_000
+
+
+# Stands in for a macro whose definition failed, so that values using it fail too.
+_UNDEFINABLE = "\x00undefinable"
+
+
+class _ExpansionBudget:
+    """Characters the macro expansions of one parse may still produce."""
+
+    def __init__(self, text_length: int):
+        self.left = MAX_EXPANDED_TOTAL_CHARS + text_length
+
+    def spend(self, length: int) -> None:
+        self.left -= length
+        if self.left < 0:
+            raise _InvalidValue(
+                "the @string macros of this input expand to more than "
+                f"{MAX_EXPANDED_TOTAL_CHARS:,} characters in all"
+            )
+
+
 def _closing_quote(value: str, start: int) -> int:
     depth = 0
     for match in _UNESCAPED_BRACE_OR_QUOTE.finditer(value, start + 1):
@@ -919,7 +944,7 @@ def _closing_quote(value: str, start: int) -> int:
     return -1
 
 
-def _evaluate(raw: str, macros: dict[str, str]) -> str:
+def _evaluate(raw: str, macros: dict[str, str], budget: _ExpansionBudget | None = None) -> str:
     """The text of a raw value: ``{...}``, ``"..."``, a number, a macro, or a ``#`` chain."""
     value = raw.strip()
     if not value:
@@ -937,6 +962,7 @@ def _evaluate(raw: str, macros: dict[str, str]) -> str:
         return value
 
     parts = []
+    length = 0
     i = 0
     n = len(value)
     while True:
@@ -966,10 +992,21 @@ def _evaluate(raw: str, macros: dict[str, str]) -> str:
                 raise _InvalidValue(f"unexpected {ch!r}")
             name = match.group()
             # An undefined macro keeps its name: more useful than BibTeX's empty string.
-            parts.append(macros.get(name.lower(), _DEFAULT_MACROS.get(name.lower(), name)))
+            expansion = macros.get(name.lower(), _DEFAULT_MACROS.get(name.lower(), name))
+            if expansion is _UNDEFINABLE:
+                raise _InvalidValue(f"it uses the macro '{name}', which could not be defined")
+            parts.append(expansion)
             i = match.end()
+        length += len(parts[-1])
+        if length > MAX_EXPANDED_VALUE_CHARS:
+            raise _InvalidValue(
+                f"it expands to more than {MAX_EXPANDED_VALUE_CHARS:,} characters "
+                "(@string macros that grow at every step?)"
+            )
         i = _skip_spaces(value, i)
         if i >= n:
+            if budget is not None:
+                budget.spend(length)
             return "".join(parts)
         if value[i] != "#":
             raise _InvalidValue("there is text after the value (a missing comma?)")
@@ -1085,7 +1122,9 @@ def _is_arxiv_preprint(fields: dict[str, str]) -> bool:
     return not venue or "arxiv" in venue.lower() or venue.lower() == "corr"
 
 
-def _build_entry(entry: Entry, macros: dict[str, str]) -> ParsedEntry:
+def _build_entry(
+    entry: Entry, macros: dict[str, str], budget: _ExpansionBudget | None = None
+) -> ParsedEntry:
     """Turn a split entry into a ParsedEntry; raises _InvalidValue for invalid content."""
     evaluated: dict[str, str] = {}
     for bib_field in entry.fields:
@@ -1095,7 +1134,7 @@ def _build_entry(entry: Entry, macros: dict[str, str]) -> ParsedEntry:
         if name in evaluated:
             raise _InvalidValue(f"the field '{name}' appears twice")
         try:
-            evaluated[name] = _evaluate(bib_field.value, macros)
+            evaluated[name] = _evaluate(bib_field.value, macros, budget)
         except _InvalidValue as error:
             raise _InvalidValue(f"the value of field '{name}' cannot be read: {error}") from None
     fields = {name: _decode_field(name, value) for name, value in evaluated.items()}
@@ -1178,7 +1217,9 @@ def _failed_block_error(block: ParsingFailedBlock) -> EntryError:
     return EntryError(key=key, line=line, message=f"{_describe(kind, key, line)}: {reason}")
 
 
-def _collect_macros(blocks: list, errors: list[EntryError]) -> dict[str, str]:
+def _collect_macros(
+    blocks: list, errors: list[EntryError], budget: _ExpansionBudget
+) -> dict[str, str]:
     macros: dict[str, str] = {}
     for block in blocks:
         if isinstance(block, DuplicateBlockKeyBlock):
@@ -1186,12 +1227,13 @@ def _collect_macros(blocks: list, errors: list[EntryError]) -> dict[str, str]:
         if not isinstance(block, String):
             continue
         try:
-            macros[block.key.strip().lower()] = _evaluate(block.value, macros)
+            macros[block.key.strip().lower()] = _evaluate(block.value, macros, budget)
         except _InvalidValue as error:
             line = (block.start_line or 0) + 1
-            errors.append(
-                EntryError(key=None, line=line, message=f"@string at line {line}: {error}")
-            )
+            macros[block.key.strip().lower()] = _UNDEFINABLE
+            name = _collapse(block.key.strip())[:60]
+            message = f"@string at line {line}: the macro '{name}' cannot be defined: {error}"
+            errors.append(EntryError(key=None, line=line, message=message))
     return macros
 
 
@@ -1219,7 +1261,8 @@ def _parse(text: str) -> ParseResult:
         text = _CONTROL_CHARACTERS.sub("", text)
     library = bibtexparser.parse_string(text, parse_stack=[])
     blocks = library.blocks
-    macros = _collect_macros(blocks, result.errors)
+    budget = _ExpansionBudget(len(text))
+    macros = _collect_macros(blocks, result.errors, budget)
     first_line_of_key: dict[str, int] = {}
 
     for block in blocks:
@@ -1261,7 +1304,7 @@ def _parse(text: str) -> ParseResult:
             continue
         first_line_of_key[key.casefold()] = line
         try:
-            parsed = _build_entry(block, macros)
+            parsed = _build_entry(block, macros, budget)
         except _InvalidValue as error:
             result.errors.append(EntryError(key, line, f"{described}: {error}"))
             continue
