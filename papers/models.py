@@ -126,6 +126,38 @@ class PaperQuerySet(models.QuerySet):
         return None
 
 
+    def find_many(self, identifiers, *, chunk=500):
+        """{identifier: paper} for those of `identifiers` that `find` would resolve, in a
+        handful of queries per `chunk` identifiers however many there are."""
+        wanted = {}
+        for identifier in identifiers:
+            cleaned = identifier.strip()
+            if cleaned.lower().startswith("dblp:"):
+                cleaned = cleaned[5:]
+            wanted.setdefault(cleaned, []).append(identifier)
+        found = {}
+        names = list(wanted)
+        for start in range(0, len(names), chunk):
+            batch = names[start : start + chunk]
+            hits = {paper.bibtex_key: paper for paper in self.filter(bibtex_key__in=batch)}
+            rest = [name for name in batch if name not in hits]
+            if rest:
+                aliases = PaperAlias.objects.select_related("paper").filter(key__in=rest)
+                hits.update((alias.key, alias.paper) for alias in aliases)
+            arxiv = [n for n in rest if n not in hits and ARXIV_NEW_STYLE.match(n)]
+            if arxiv:
+                by_arxiv = {p.arxiv_id: p for p in self.filter(arxiv_id__in=arxiv)}
+                hits.update((n, by_arxiv[n]) for n in arxiv if n in by_arxiv)
+            dois = [n for n in rest if n not in hits and n.startswith("10.") and "/" in n]
+            if dois:
+                by_doi = {p.doi: p for p in self.filter(doi__in=[n.lower() for n in dois])}
+                hits.update((n, by_doi[n.lower()]) for n in dois if n.lower() in by_doi)
+            for name, paper in hits.items():
+                for identifier in wanted[name]:
+                    found[identifier] = paper
+        return found
+
+
 class Paper(models.Model):
     bibtex_key = models.CharField("BibTeX key", max_length=255, unique=True)
     entry_type = models.CharField(max_length=30, default="article")

@@ -269,7 +269,10 @@ RATE_LIMITS = {
     "summary": (env_int("RATE_LIMIT_SUMMARIES", 30), 3600, "summary saves"),
     "comment": (env_int("RATE_LIMIT_COMMENTS", 30), 3600, "comments"),
     "vote": (env_int("RATE_LIMIT_VOTES", 200), 3600, "votes"),
-    "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "previews"),
+    # Previews and imports count their work: a unit per 4 KB of text and per 0.1 s of rendering
+    # (summaries/previewing.py), one per paper imported.
+    "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "units of preview work"),
+    "import": (env_int("RATE_LIMIT_IMPORTS", 1000), 3600, "imported papers"),
     "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
     "report": (env_int("RATE_LIMIT_REPORTS", 20), 3600, "reports"),
 }

@@ -78,10 +78,12 @@ class _BoundedDiff(diff_match_patch):
 
 def diff_texts(old, new):
     start = 0 if len(old) + len(new) <= WORD_DIFF_MAX_CHARS else 1
-    for level, tokenize, seconds, _ in LEVELS[start:]:
+    for chosen in LEVELS[start:]:
+        _, tokenize, seconds, _ = chosen
         pieces, complete = _diff_tokens(tokenize(old), tokenize(new), seconds)
         if complete:
             break
+    level = chosen[0]
     merged = _merge(pieces)
     return Diff(
         pieces=merged,

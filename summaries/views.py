@@ -21,7 +21,8 @@ from .cards import summary_cards
 from .commenting import delete_comment, post_comment
 from .diffing import diff_texts
 from .forms import CommentForm, ReportForm, SummaryForm
-from .models import Comment, Revision, Summary, render_summary_source
+from .models import Comment, Revision, Summary
+from .previewing import PreviewRefused, render_preview
 from .reporting import file_report
 from .voting import cast_vote
 from .writing import (
@@ -86,6 +87,8 @@ def random_summary(request):
 # Writing, history, sharing, votes and comments ------------------------------------------------
 
 DRAFTS_SESSION_KEY = "summary_drafts"
+MAX_STASHED_DRAFTS = 3
+STASHES_PER_ADDRESS = 30
 
 
 def _wants_json(request):
@@ -137,11 +140,20 @@ def _get_summary_for_restoring(request, pk):
 
 
 def _stash_draft(request, paper, data):
-    """Keep what a logged-out writer posted, so logging in again brings it back."""
-    drafts = request.session.get(DRAFTS_SESSION_KEY, {})
+    """Keep what a logged-out writer posted, so logging in again brings it back.
+
+    At most MAX_STASHED_DRAFTS per session (the newest ones) and STASHES_PER_ADDRESS an hour
+    from one address, so a logged-out script cannot grow sessions without limit."""
     source = data.get("source", "")
     if len(source.encode("utf-8")) > settings.SUMMARY_MAX_BYTES:
         return
+    address = ratelimit.client_address(request)
+    if ratelimit.exceeded("draft-stash", address, limit=STASHES_PER_ADDRESS, window=3600):
+        return
+    drafts = request.session.get(DRAFTS_SESSION_KEY, {})
+    drafts.pop(paper.bibtex_key, None)
+    while len(drafts) >= MAX_STASHED_DRAFTS:
+        drafts.pop(next(iter(drafts)))
     drafts[paper.bibtex_key] = {
         "source": source,
         "is_private": data.get("is_private") == "on",
@@ -188,7 +200,11 @@ def write(request, key):
         if form.is_valid():
             data = form.cleaned_data
             if "preview" in request.POST:
-                preview_html = render_summary_source(data["source"]).html
+                try:
+                    preview_html = render_preview(user=request.user, source=data["source"])
+                except PreviewRefused as refusal:
+                    messages.error(request, refusal.message)
+                    status = refusal.status
             elif not ratelimit.allow(user=request.user, action="summary"):
                 messages.error(request, ratelimit.limit_for("summary").message)
                 status = 429
@@ -268,13 +284,12 @@ def preview(request):
             status=413,
             content_type="text/plain; charset=utf-8",
         )
-    if not ratelimit.allow(user=request.user, action="preview"):
+    try:
+        html = render_preview(user=request.user, source=source)
+    except PreviewRefused as refusal:
         return HttpResponse(
-            ratelimit.limit_for("preview").message,
-            status=429,
-            content_type="text/plain; charset=utf-8",
+            refusal.message, status=refusal.status, content_type="text/plain; charset=utf-8"
         )
-    html = render_summary_source(source).html
     return HttpResponse(html, content_type="text/html; charset=utf-8")
 
 

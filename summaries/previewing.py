@@ -1,0 +1,51 @@
+"""The editor's preview, with its cost bounded and counted by the work it does.
+
+A preview costs a unit per started 4 KB of text before it runs and a unit per 0.1 s its
+rendering took after, against the per-user "preview" limit; a writer runs one preview at a
+time, so a script looping on previews holds at most one worker."""
+
+import math
+import time
+
+from django.core.cache import cache
+
+from shortscience import ratelimit
+
+from .models import render_summary_source
+
+BYTES_PER_UNIT = 4096
+SECONDS_PER_UNIT = 0.1
+# A preview still running after this long no longer blocks the next one (a killed worker).
+LOCK_SECONDS = 15
+
+
+class PreviewRefused(Exception):
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def size_cost(source):
+    return 1 + len(source.encode("utf-8")) // BYTES_PER_UNIT
+
+
+def render_preview(*, user, source):
+    """The rendered HTML of `source` for `user`'s editor, or PreviewRefused (429)."""
+    lock = f"preview-running:{user.pk}"
+    if not cache.add(lock, 1, timeout=LOCK_SECONDS):
+        raise PreviewRefused(
+            "Another preview of yours is still being prepared; try again in a moment.", 429
+        )
+    try:
+        if not ratelimit.allow(user=user, action="preview", cost=size_cost(source)):
+            raise PreviewRefused(ratelimit.limit_for("preview").message, 429)
+        started = time.monotonic()
+        html = render_summary_source(source).html
+        elapsed = time.monotonic() - started
+        ratelimit.charge(
+            user=user, action="preview", cost=math.floor(elapsed / SECONDS_PER_UNIT)
+        )
+        return html
+    finally:
+        cache.delete(lock)
