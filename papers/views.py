@@ -172,6 +172,8 @@ def venue_detail(request, key, year=None):
     )
     if year is not None:
         year = int(year)
+        if year not in YEARS:
+            raise Http404("No such year.")
     summaries = Summary.objects.public().filter(paper__venue=venue)
     if year is not None:
         summaries = summaries.filter(paper__year=year)
@@ -189,8 +191,14 @@ def venue_detail(request, key, year=None):
     )
 
 
+# Years a page can be about: a PositiveSmallIntegerField holds more, a URL may ask for any.
+YEARS = range(1, 10000)
+
+
 @require_GET
 def year_detail(request, year):
+    if year not in YEARS:
+        raise Http404("No such year.")
     summaries = (
         Summary.objects.public().filter(paper__year=year).with_vote_of(request.user).best_first()
     )

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "shortscience.middleware.healthcheck",
     "django.middleware.security.SecurityMiddleware",
     "shortscience.middleware.security_headers",
+    "shortscience.middleware.refuse_nul_bytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shortscience.pagecache.page_cache",
     "django.contrib.sessions.middleware.SessionMiddleware",

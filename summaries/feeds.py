@@ -14,6 +14,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 
 from accounts.models import User
+from shortscience.text import strip_controls
 from papers.models import Keyword, Paper, Venue
 
 from .models import Summary
@@ -55,7 +56,29 @@ def mathml_only(html):
     return "".join(kept)
 
 
-class SummaryAtomFeed(Atom1Feed):
+def _clean(value):
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_clean(item) for item in value)
+    return value
+
+
+class _WithoutControls:
+    """A feed that drops the control characters XML 1.0 cannot carry, whatever a row holds."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(_clean, args), **{k: _clean(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(_clean, args), **{k: _clean(v) for k, v in kwargs.items()})
+
+
+class CleanRssFeed(_WithoutControls, Rss201rev2Feed):
+    pass
+
+
+class SummaryAtomFeed(_WithoutControls, Atom1Feed):
     """Atom with the summary as <content type="html"> rather than a <summary>."""
 
     def add_item_elements(self, handler, item):
@@ -64,7 +87,7 @@ class SummaryAtomFeed(Atom1Feed):
 
 
 class SummaryFeed(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type = CleanRssFeed
     description_template = None
 
     def summaries(self, obj):
