@@ -680,11 +680,37 @@ def parse_authors(value: str) -> list[str]:
 
 
 def normalize_key(key: str) -> str:
-    """The key without surrounding whitespace and without dblp's ``DBLP:`` prefix."""
-    key = key.strip()
+    """The key in NFC, without surrounding whitespace and without dblp's ``DBLP:`` prefix."""
+    key = unicodedata.normalize("NFC", key).strip()
     if key[:5].lower() == "dblp:":
         key = key[5:].strip()
     return key
+
+
+def key_problem(key: str) -> str:
+    """Why `key` (normalized) cannot be a paper's key, as the end of a sentence; "" if it can.
+
+    A key is what BibTeX reads as one (no space, comma, brace, parenthesis, quote, #, % or
+    backslash), printable (no control, format, zero-width or direction character), and, as
+    it is part of the paper's address, made of /-separated parts none of which is empty,
+    "." or ".."; ? is refused too. dblp keys, arXiv keys and DOIs all qualify."""
+    if not key:
+        return "the key is empty"
+    if _KEY_FORBIDDEN.search(key):
+        return 'the key must not contain spaces or any of {}(),"#%\\'
+    if "?" in key:
+        return "the key must not contain ? or # (it is part of the paper's address)"
+    for char in key:
+        if unicodedata.category(char)[0] in "CZ":
+            return (
+                f"the key contains the invisible character U+{ord(char):04X} "
+                f"({unicodedata.name(char, 'a control character').lower()})"
+            )
+    if any(part in {"", ".", ".."} for part in key.split("/")):
+        return "each part of a key between slashes must have a name (not empty, '.' or '..')"
+    if not any(char.isalnum() for char in key):
+        return "the key must contain a letter or a digit"
+    return ""
 
 
 _OLD_ARXIV_ARCHIVES = frozenset(
@@ -905,6 +931,10 @@ _DIGITS = re.compile(r"\d+")
 class _InvalidValue(Exception):
     """A field value that is not valid BibTeX; the message completes a sentence."""
 
+
+# An imported entry is stored whole for export (pages show the fields read from it at import);
+# imports refuse longer ones, and export ignores longer stored ones.
+MAX_ENTRY_CHARS = 20_000
 
 # @string chains can double at every step (a1 = a0 # a0, a2 = a1 # a1...): every expanded value
 # and all of them together are bounded, so a few hundred bytes cannot ask for gigabytes.
@@ -1293,9 +1323,9 @@ def _parse(text: str) -> ParseResult:
             message = f"{described}: '@{block.entry_type}' is not an entry type"
             result.errors.append(EntryError(key, line, message))
             continue
-        if _KEY_FORBIDDEN.search(key):
-            message = f'{described}: the key must not contain spaces or any of {{}}(),"#%\\'
-            result.errors.append(EntryError(key, line, message))
+        problem = key_problem(key)
+        if problem:
+            result.errors.append(EntryError(key, line, f"{described}: {problem}"))
             continue
         if key.casefold() in first_line_of_key:
             first_line = first_line_of_key[key.casefold()]

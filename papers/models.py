@@ -1,13 +1,23 @@
 import re
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
-from .bibtex import normalize_title
+from .bibtex import key_problem, normalize_key, normalize_title
 
 ARXIV_NEW_STYLE = re.compile(r"^\d{4}\.\d{4,5}$")
+
+
+def validate_bibtex_key(value):
+    """Only what a BibTeX key can be, already normalized (the admin's forms use it)."""
+    problem = key_problem(value) or (
+        "the key is not normalized (NFC, no DBLP: prefix)" if normalize_key(value) != value else ""
+    )
+    if problem:
+        raise ValidationError(problem[0].upper() + problem[1:] + ".")
 
 
 def title_key_for(title):
@@ -125,7 +135,6 @@ class PaperQuerySet(models.QuerySet):
             return self.filter(doi=identifier.lower()).first()
         return None
 
-
     def find_many(self, identifiers, *, chunk=500):
         """{identifier: paper} for those of `identifiers` that `find` would resolve, in a
         handful of queries per `chunk` identifiers however many there are."""
@@ -159,7 +168,9 @@ class PaperQuerySet(models.QuerySet):
 
 
 class Paper(models.Model):
-    bibtex_key = models.CharField("BibTeX key", max_length=255, unique=True)
+    bibtex_key = models.CharField(
+        "BibTeX key", max_length=255, unique=True, validators=[validate_bibtex_key]
+    )
     entry_type = models.CharField(max_length=30, default="article")
     title = models.CharField(max_length=1000)
     # Looked up through the (venue, year) index.
@@ -301,7 +312,7 @@ class Authorship(models.Model):
 class PaperAlias(models.Model):
     """Another key for a paper (e.g. the arXiv key of a conference paper); it redirects."""
 
-    key = models.CharField(max_length=255, unique=True)
+    key = models.CharField(max_length=255, unique=True, validators=[validate_bibtex_key])
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="aliases")
     created = models.DateTimeField(auto_now_add=True)
 

@@ -20,9 +20,9 @@ import time
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, Func, OuterRef, Prefetch, Subquery
+from django.db.models import BooleanField, F, Func, OuterRef, Prefetch, Subquery, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Substr
+from django.db.models.functions import Replace, Substr
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -115,6 +115,15 @@ def reindex_ids(ids):
 
 
 MARKDOWN_NOISE = re.compile(r"\*\*|__|`+|(?:^|(?<=\s))#+\s")
+
+
+def _without_markers(expression):
+    """The text with the snippet markers taken out, so that only the search places them."""
+    return Replace(Replace(expression, Value(START), Value("")), Value(STOP), Value(""))
+
+
+def _strip_markers(text):
+    return text.replace(START, "").replace(STOP, "")
 
 
 def _marked_html(snippet):
@@ -230,8 +239,17 @@ def _postgres_reindex(ids):
             cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
+# Each "-" in a run of them is a nested NOT to websearch_to_tsquery, and 32 of them overflow
+# its stack (an error, so a 500): one "-" means the same.
+_NEGATION_RUN = re.compile(r'-(?:[^\w"]*-)+')
+
+
+def websearch_text(text):
+    return _NEGATION_RUN.sub("-", text)
+
+
 def _postgres_query(text):
-    return SearchQuery(text, search_type="websearch", config=CONFIG)
+    return SearchQuery(websearch_text(text), search_type="websearch", config=CONFIG)
 
 
 def _postgres_search(text, filters):
@@ -317,11 +335,13 @@ def _postgres_snippets(ids, text):
         .annotate(
             # ts_headline parses all it is given: the start of long summaries is enough.
             from_summaries=SearchHeadline(
-                Substr(_joined_text(_public_summaries(), "source"), 1, SNIPPET_SOURCE_CHARS),
+                _without_markers(
+                    Substr(_joined_text(_public_summaries(), "source"), 1, SNIPPET_SOURCE_CHARS)
+                ),
                 query,
                 **options,
             ),
-            from_abstract=SearchHeadline("abstract", query, **options),
+            from_abstract=SearchHeadline(_without_markers(F("abstract")), query, **options),
         )
         .values_list("pk", "from_summaries", "from_abstract")
     )
@@ -385,8 +405,9 @@ def _sqlite_reindex(ids):
                 paper.pk,
                 paper.title,
                 " ".join(a.author.name for a in paper.authorships.all()),
-                " ".join([paper.abstract, *(k.name for k in paper.keywords.all())]),
-                "\n\n".join(s.source for s in paper.public_summaries),
+                # Snippets come from these two: no text but the search's may hold its markers.
+                _strip_markers(" ".join([paper.abstract, *(k.name for k in paper.keywords.all())])),
+                _strip_markers("\n\n".join(s.source for s in paper.public_summaries)),
             )
             for paper in documents
         ]

@@ -23,9 +23,7 @@ urlpatterns = [
         views.venue_year_bibtex,
         name="venue_year_bibtex",
     ),
-    re_path(
-        r"^venue/(?P<key>.+?)/(?P<year>[0-9]{1,5})/$", views.venue_detail, name="venue_year"
-    ),
+    re_path(r"^venue/(?P<key>.+?)/(?P<year>[0-9]{1,5})/$", views.venue_detail, name="venue_year"),
     path("venue/<bibkey:key>/", views.venue_detail, name="venue"),
     path("year/<int:year>/", views.year_detail, name="year"),
     path("search/", views.search_page, name="search"),

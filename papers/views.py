@@ -2,6 +2,7 @@ import hashlib
 import re
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.db.models import F, Prefetch, Sum
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
+from shortscience import ratelimit
 from summaries.cards import paper_cards, shared_fragment, summary_cards
 from summaries.models import Citation, Comment, Summary
 from summaries.pagination import paginate
@@ -19,7 +21,7 @@ from summaries.pagination import paginate
 from . import bibtex, search, sharing
 from .bibtex_export import bibtex_for_papers, paper_bibtex
 from .forms import AddPapersForm
-from .importing import apply_import, plan_import, quiet_bibtexparser
+from .importing import ALIAS, NEW, UPDATE, apply_import, plan_import, quiet_bibtexparser
 from .models import Author, Keyword, Paper, PaperAlias, Venue
 from .search_form import SearchForm
 
@@ -301,17 +303,22 @@ def add_papers(request):
         return render(request, "papers/add.html", {"form": form}, status=status)
     text = form.cleaned_data["text"]
     quiet_bibtexparser()
-    plan = plan_import(bibtex.parse_bibtex(text))
+    # Only a moderator's import makes a new key another name of a paper already here.
+    may_alias = request.user.is_moderator
+    plan = plan_import(bibtex.parse_bibtex(text), may_alias=may_alias)
     confirmed = "import" in request.POST
     text_changed = confirmed and form.cleaned_data["previewed"] != form.cleaned_data["digest"]
     raced = False
-    if confirmed and not text_changed and plan.changes_anything and not plan.has_errors:
+    over_limit = confirmed and _import_over_limit(request, plan)
+    if over_limit:
+        messages.error(request, over_limit)
+    elif confirmed and not text_changed and plan.changes_anything and not plan.has_errors:
         try:
             result = apply_import(plan, source="BibTeX import", user=request.user)
         except IntegrityError:
             # Someone added one of these keys since the plan was made: plan again and show it.
             raced = True
-            plan = plan_import(bibtex.parse_bibtex(text))
+            plan = plan_import(bibtex.parse_bibtex(text), may_alias=may_alias)
         else:
             return _render_imported(request, plan, result)
 
@@ -326,7 +333,25 @@ def add_papers(request):
         "text_changed": text_changed,
         "raced": raced,
     }
-    return render(request, "papers/add.html", context)
+    return render(request, "papers/add.html", context, status=429 if over_limit else 200)
+
+
+def _import_over_limit(request, plan):
+    """Why this import would take the user past their hourly number of papers, or "" (and
+    then the papers are counted). Moderators import without a limit."""
+    if request.user.is_moderator:
+        return ""
+    cost = sum(plan.counts()[status] for status in (NEW, UPDATE, ALIAS))
+    left = ratelimit.remaining(user=request.user, action="import")
+    if cost > left:
+        limit = ratelimit.limit_for("import")
+        return (
+            f"This would import {cost:,} papers; you can import {left:,} more in this hour "
+            f"(at most {limit.count:,} an hour). Nothing was imported: try again later or "
+            "import fewer."
+        )
+    ratelimit.charge(user=request.user, action="import", cost=cost)
+    return ""
 
 
 def _render_imported(request, plan, result):

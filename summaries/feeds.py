@@ -14,8 +14,8 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 
 from accounts.models import User
-from shortscience.text import strip_controls
 from papers.models import Keyword, Paper, Venue
+from shortscience.text import strip_controls
 
 from .models import Summary
 

@@ -43,9 +43,7 @@ def render_preview(*, user, source):
         started = time.monotonic()
         html = render_summary_source(source).html
         elapsed = time.monotonic() - started
-        ratelimit.charge(
-            user=user, action="preview", cost=math.floor(elapsed / SECONDS_PER_UNIT)
-        )
+        ratelimit.charge(user=user, action="preview", cost=math.floor(elapsed / SECONDS_PER_UNIT))
         return html
     finally:
         cache.delete(lock)
