@@ -1122,12 +1122,20 @@ def _detect_arxiv_id(key: str, fields: dict[str, str], doi: str) -> str:
     return ""
 
 
+def _usable_keyword(keyword: str) -> bool:
+    """A keyword that can name a page: printable, and no part of it between slashes empty,
+    "." or ".." (which browsers would fold into another address)."""
+    if not keyword or any(unicodedata.category(char)[0] == "C" for char in keyword):
+        return False
+    return not any(part.strip() in {"", ".", ".."} for part in keyword.split("/"))
+
+
 def _keywords(fields: dict[str, str], is_arxiv: bool) -> list[str]:
     keywords: dict[str, None] = {}
     for name in ("keywords", "keyword"):
         for keyword in _KEYWORD_SEPARATOR.split(fields.get(name, "")):
-            keyword = keyword.strip()
-            if keyword:
+            keyword = " ".join(keyword.split())[:100]
+            if _usable_keyword(keyword):
                 keywords[keyword] = None
     primary_class = fields.get("primaryclass", "").strip()
     if primary_class and is_arxiv:
