@@ -274,6 +274,7 @@ RATE_LIMITS = {
     # (summaries/previewing.py), one per paper imported.
     "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "units of preview work"),
     "import": (env_int("RATE_LIMIT_IMPORTS", 1000), 3600, "imported papers"),
+    "bibtex": (env_int("RATE_LIMIT_BIBTEX_UNITS", 320), 3600, "units of 64 KB of BibTeX read"),
     "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
     "report": (env_int("RATE_LIMIT_REPORTS", 20), 3600, "reports"),
 }
