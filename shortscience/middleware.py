@@ -1,10 +1,9 @@
 import logging
 import time
 import uuid
-
-from django.db import InterfaceError, OperationalError, connection
 from urllib.parse import unquote
 
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponseBadRequest, JsonResponse
 
 from shortscience import requestlog
