@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
 from shortscience import ratelimit
+from shortscience.heavywork import Busy, heavy_work
 from summaries.cards import paper_cards, shared_fragment, summary_cards
 from summaries.models import Citation, Comment, Summary
 from summaries.pagination import paginate
@@ -309,7 +310,12 @@ def add_papers(request):
     quiet_bibtexparser()
     # Only a moderator's import makes a new key another name of a paper already here.
     may_alias = request.user.is_moderator
-    plan = plan_import(bibtex.parse_bibtex(text), may_alias=may_alias)
+    try:
+        with heavy_work(wait=2.0):
+            plan = plan_import(bibtex.parse_bibtex(text), may_alias=may_alias)
+    except Busy as busy:
+        messages.error(request, busy.message)
+        return render(request, "papers/add.html", {"form": form}, status=503)
     confirmed = "import" in request.POST
     text_changed = confirmed and form.cleaned_data["previewed"] != form.cleaned_data["digest"]
     raced = False

@@ -278,6 +278,8 @@ RATE_LIMITS = {
     "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
     "report": (env_int("RATE_LIMIT_REPORTS", 20), 3600, "reports"),
 }
+# Requests doing heavy work (previews, diffs, reading BibTeX) at once, site-wide (heavywork.py).
+HEAVY_WORK_SLOTS = env_int("HEAVY_WORK_SLOTS", 2)
 # New accounts per client address and hour.
 SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 5)
 

@@ -2,7 +2,8 @@
 
 A preview costs a unit per started 4 KB of text before it runs and a unit per 0.1 s its
 rendering took after, against the per-user "preview" limit; a writer runs one preview at a
-time, so a script looping on previews holds at most one worker."""
+time, and previews share the site's few heavy-work slots (shortscience/heavywork.py), so
+scripts looping on previews hold at most those and never the workers serving pages."""
 
 import math
 import time
@@ -10,6 +11,7 @@ import time
 from django.core.cache import cache
 
 from shortscience import ratelimit
+from shortscience.heavywork import Busy, heavy_work
 
 from .models import render_summary_source
 
@@ -40,9 +42,13 @@ def render_preview(*, user, source):
     try:
         if not ratelimit.allow(user=user, action="preview", cost=size_cost(source)):
             raise PreviewRefused(ratelimit.limit_for("preview").message, 429)
-        started = time.monotonic()
-        html = render_summary_source(source).html
-        elapsed = time.monotonic() - started
+        try:
+            with heavy_work(wait=1.0):
+                started = time.monotonic()
+                html = render_summary_source(source).html
+                elapsed = time.monotonic() - started
+        except Busy:
+            raise PreviewRefused(Busy.message, 503) from None
         ratelimit.charge(user=user, action="preview", cost=math.floor(elapsed / SECONDS_PER_UNIT))
         return html
     finally:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from papers.models import Paper, Venue
 from shortscience import ratelimit
+from shortscience.heavywork import Busy, heavy_work
 from summaries.pagination import paginate
 
 from . import moderation
@@ -197,7 +198,13 @@ def write(request, key):
     status = 200
     if request.method == "POST":
         form = SummaryForm(request.POST)
-        if form.is_valid():
+        try:
+            with heavy_work(wait=2.0):  # validating reads every \cite of up to 100 KB
+                valid = form.is_valid()
+        except Busy as busy:
+            messages.error(request, busy.message + " Your text is below, not saved yet.")
+            valid, status = False, 503
+        if valid:
             data = form.cleaned_data
             if "preview" in request.POST:
                 try:
@@ -210,14 +217,18 @@ def write(request, key):
                 status = 429
             else:
                 try:
-                    saved = save_summary(
-                        paper=paper,
-                        author=request.user,
-                        source=data["source"],
-                        is_private=data["is_private"],
-                        is_anonymous=data["is_anonymous"],
-                        base_revision_id=data["base_revision"],
-                    )
+                    with heavy_work(wait=2.0):  # saving renders the text
+                        saved = save_summary(
+                            paper=paper,
+                            author=request.user,
+                            source=data["source"],
+                            is_private=data["is_private"],
+                            is_anonymous=data["is_anonymous"],
+                            base_revision_id=data["base_revision"],
+                        )
+                except Busy as busy:
+                    messages.error(request, busy.message + " Your text is below, not saved yet.")
+                    status = 503
                 except EditConflict as error:
                     conflict = error
                     summary = error.current
@@ -337,7 +348,15 @@ def history(request, pk):
     older = chosen("a", revisions[1] if len(revisions) > 1 else None)
     if older and newer and older.pk > newer.pk:
         older, newer = newer, older
-    diff = diff_texts(older.source, newer.source) if older and newer and older != newer else None
+    diff = None
+    if older and newer and older != newer:
+        try:
+            with heavy_work(wait=2.0):
+                diff = diff_texts(older.source, newer.source)
+        except Busy as busy:
+            return HttpResponse(
+                busy.message, status=503, headers={"Retry-After": "5"}, content_type="text/plain"
+            )
     return render(
         request,
         "summaries/history.html",
