@@ -50,6 +50,8 @@ class Diff:
     added_words: int
     removed_words: int
     level: str = "word"
+    # False when even the coarsest diff ran out of time: the middle is shown removed and added.
+    complete: bool = True
 
     @property
     def unchanged(self):
@@ -58,6 +60,11 @@ class Diff:
     @property
     def note(self):
         """What the page says when the diff is coarser than word by word."""
+        if not self.complete:
+            return (
+                "These revisions differ too much to compare word by word or line by line: "
+                "the part that changed is shown whole."
+            )
         for level, _, _, note in LEVELS:
             if level == self.level and note:
                 return f"{note}changes are shown by {level}."
@@ -78,18 +85,24 @@ class _BoundedDiff(diff_match_patch):
 
 def diff_texts(old, new):
     start = 0 if len(old) + len(new) <= WORD_DIFF_MAX_CHARS else 1
-    for chosen in LEVELS[start:]:
-        _, tokenize, seconds, _ = chosen
-        pieces, complete = _diff_tokens(tokenize(old), tokenize(new), seconds)
+    tried = None
+    for level, tokenize, seconds, _ in LEVELS[start:]:
+        old_tokens, new_tokens = tokenize(old), tokenize(new)
+        count = len(old_tokens) + len(new_tokens)
+        if tried is not None and count > 0.8 * tried[1]:
+            continue  # hardly coarser than the level that ran out of time: no faster
+        pieces, complete = _diff_tokens(old_tokens, new_tokens, seconds)
+        tried = (level, count)
         if complete:
             break
-    level = chosen[0]
+    level = tried[0]
     merged = _merge(pieces)
     return Diff(
         pieces=merged,
         added_words=sum(_count_words(p.text) for p in merged if p.kind == "added"),
         removed_words=sum(_count_words(p.text) for p in merged if p.kind == "removed"),
         level=level,
+        complete=complete,
     )
 
 

@@ -160,3 +160,23 @@ def test_drafts_stashed_per_address_are_bounded(client, db, paper):
         client.cookies.clear()  # a script starting a new session every time
     client.post(paper.get_absolute_url() + "write/", {"source": "not kept"})
     assert "summary_drafts" not in client.session
+
+
+def test_heavy_work_waits_for_a_free_slot_then_says_the_site_is_busy(
+    client, summary, author, stranger, settings
+):
+    from django.core.cache import cache
+
+    settings.HEAVY_WORK_SLOTS = 1
+    _edit(summary, "a second text", author)
+    cache.add("heavy-work-slot:0", 1, timeout=30)  # someone else's diff or preview running
+    started = time.monotonic()
+    response = client.get(f"/summaries/{summary.pk}/history/")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "busy" in response.content.decode()
+    client.force_login(stranger)
+    assert client.post("/preview/", {"source": "hi"}).status_code == 503
+    assert time.monotonic() - started < 5  # waited a little, never long
+    cache.delete("heavy-work-slot:0")
+    assert client.post("/preview/", {"source": "hi"}).status_code == 200
+    assert client.get(f"/summaries/{summary.pk}/history/").status_code == 200
