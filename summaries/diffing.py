@@ -108,35 +108,19 @@ def diff_texts(old, new):
 
 def _diff_tokens(old_tokens, new_tokens, seconds):
     """Diff two token lists; returns the pieces and whether the diff finished in time."""
-    codes, tokens = {}, []
-
-    def encode(token_list):
-        chars = []
-        for token in token_list:
-            code = codes.get(token)
-            if code is None:
-                code = len(tokens)
-                if code >= 0xD800:  # skip the surrogate range
-                    code += 0x800
-                codes[token] = code
-                tokens.append(token)
-            chars.append(chr(code))
-        return "".join(chars)
-
-    old_chars, new_chars = encode(old_tokens), encode(new_tokens)
+    # Each distinct token becomes one character (skipping the surrogates, which are not text).
+    distinct = list(dict.fromkeys(old_tokens + new_tokens))
+    chars = [chr(i if i < 0xD800 else i + 0x800) for i in range(len(distinct))]
+    char_of = dict(zip(distinct, chars, strict=True))
+    token_of = dict(zip(chars, distinct, strict=True))
+    old_chars = "".join(map(char_of.__getitem__, old_tokens))
+    new_chars = "".join(map(char_of.__getitem__, new_tokens))
     differ = _BoundedDiff()
     differ.Diff_Timeout = seconds
     ops = differ.diff_main(old_chars, new_chars, checklines=False)
     kinds = {differ.DIFF_EQUAL: "same", differ.DIFF_INSERT: "added", differ.DIFF_DELETE: "removed"}
-    pieces = []
-    for op, chars in ops:
-        text = "".join(tokens[_index(ord(char))] for char in chars)
-        pieces.append(Piece(kinds[op], text))
+    pieces = [Piece(kinds[op], "".join(map(token_of.__getitem__, text))) for op, text in ops]
     return pieces, not differ.timed_out
-
-
-def _index(code):
-    return code - 0x800 if code >= 0xE000 else code
 
 
 def _merge(pieces):

@@ -39,9 +39,12 @@ WORST_PAIRS = {
 @pytest.mark.parametrize("name", WORST_PAIRS)
 def test_any_two_revisions_of_the_largest_summary_diff_in_under_a_second(name):
     old, new = WORST_PAIRS[name]
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.thread_time()
     diff = diff_texts(old, new)
-    assert time.monotonic() - started < 1.0
+    # Under 1 s on an idle machine (bench/diff_bench.py); the budgets are wall-clock, so on a
+    # machine shared with other work the CPU it uses is what stays small.
+    assert time.thread_time() - cpu < 0.6
+    assert time.monotonic() - started < 3
     # Coarse or not, the diff is exact: both texts can be read back from it.
     assert _rebuild(diff.pieces, side="old") == old
     assert _rebuild(diff.pieces, side="new") == new
@@ -63,9 +66,9 @@ def test_a_coarser_diff_says_so_and_a_small_edit_stays_word_by_word():
 def test_history_page_of_the_issues_revisions_answers_fast_and_explains(client, summary, author):
     _edit(summary, "a " * 1000, author)
     _edit(summary, "b a " * 500, author)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.thread_time()
     response = client.get(f"/summaries/{summary.pk}/history/", {"x": "1"})
-    assert time.monotonic() - started < 1.5
+    assert time.thread_time() - cpu < 1 and time.monotonic() - started < 4
     assert response.status_code == 200
     page = response.content.decode()
     assert "Changes from" in page
