@@ -67,8 +67,9 @@ def bad_rows(paper, author, venue):
     make_summary(paper, author, "Cites \\cite{conf/nips/Odd999}.")
     odd = make_paper("conf/nips/Odd999", venue=venue, year=999, title="A paper about paper")
     odd.keywords.add(Keyword.objects.create(name="cs/AI"), Keyword.objects.create(name="a b?#"))
-    writer = User.objects.create_user("bob", "bob@example.org", "pw", display_name="Bob\x0bX")
-    User.objects.filter(pk=writer.pk).update(display_name="Bob\x0b\x00X"[:5].replace("\x00", ""))
+    writer = User.objects.create_user("bob", "bob@example.org", "pw", display_name="Bob")
+    # update() skips the save hook that strips control characters: a row from before it.
+    User.objects.filter(pk=writer.pk).update(display_name="Bob\x0bX")
     make_summary(odd, writer, "A summary of a paper about paper.")
     zero = make_paper("journals/corr/zero", venue=venue, year=0, title="Zero paper")
     Paper.objects.filter(pk=zero.pk).update(year=32767)
