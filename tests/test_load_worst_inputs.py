@@ -98,9 +98,26 @@ def _get(base, path, *, timeout=30):
     return status, time.monotonic() - started
 
 
+def _shared_cache():
+    """REDIS_URL of an empty Redis database for the server, or None without Redis (then one
+    gunicorn process, whose local-memory cache is the whole site's)."""
+    url = os.environ.get("LOAD_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+        client.flushdb()  # counters and slots of an earlier run would still count
+    except Exception:
+        return None
+    return url
+
+
 @pytest.fixture
 def server(tmp_path, static_root):  # noqa: F811
     env = {**clean_environ(), "SQLITE_PATH": str(tmp_path / "site.sqlite3")}
+    redis_url = _shared_cache()
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     # The same secret as the server's: sessions carry a hash made with it.
     setup = {**env, "DJANGO_DEBUG": "1", "DJANGO_SECRET_KEY": "tests-only"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=setup)
@@ -121,12 +138,12 @@ def server(tmp_path, static_root):  # noqa: F811
             "shortscience.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
-            # One process, so the per-process cache (no Redis here) is the whole site's:
-            # the preview lock and the heavy-work slot are shared by all its threads.
+            # With Redis the preview lock and the heavy-work slot are the site's; without, one
+            # process, whose threads share its local-memory cache.
             "--workers",
-            "1",
+            "2" if redis_url else "1",
             "--threads",
-            "16",
+            "8" if redis_url else "16",
             "--no-control-socket",
             "--graceful-timeout",
             "2",
