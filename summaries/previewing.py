@@ -22,10 +22,11 @@ LOCK_SECONDS = 15
 
 
 class PreviewRefused(Exception):
-    def __init__(self, message, status):
+    def __init__(self, message, status, retry_after=None):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.retry_after = retry_after  # seconds after which trying again should work
 
 
 def size_cost(source):
@@ -37,7 +38,9 @@ def render_preview(*, user, source):
     lock = f"preview-running:{user.pk}"
     if not cache.add(lock, 1, timeout=LOCK_SECONDS):
         raise PreviewRefused(
-            "Another preview of yours is still being prepared; try again in a moment.", 429
+            "Another preview of yours is still being prepared; try again in a moment.",
+            429,
+            retry_after=1,
         )
     try:
         if not ratelimit.allow(user=user, action="preview", cost=size_cost(source)):
@@ -48,7 +51,7 @@ def render_preview(*, user, source):
                 html = render_summary_source(source).html
                 elapsed = time.monotonic() - started
         except Busy:
-            raise PreviewRefused(Busy.message, 503) from None
+            raise PreviewRefused(Busy.message, 503, retry_after=2) from None
         ratelimit.charge(user=user, action="preview", cost=math.floor(elapsed / SECONDS_PER_UNIT))
         return html
     finally:

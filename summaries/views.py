@@ -298,9 +298,12 @@ def preview(request):
     try:
         html = render_preview(user=request.user, source=source)
     except PreviewRefused as refusal:
-        return HttpResponse(
+        response = HttpResponse(
             refusal.message, status=refusal.status, content_type="text/plain; charset=utf-8"
         )
+        if refusal.retry_after:
+            response["Retry-After"] = str(refusal.retry_after)
+        return response
     return HttpResponse(html, content_type="text/html; charset=utf-8")
 
 

@@ -139,6 +139,7 @@ def test_one_preview_at_a_time_per_writer(client, author):
     response = client.post("/preview/", {"source": "hi"})
     assert response.status_code == 429
     assert "still being prepared" in response.content.decode()
+    assert response["Retry-After"] == "1"  # the editor tries again by itself
     cache.delete(f"preview-running:{author.pk}")
     assert client.post("/preview/", {"source": "hi"}).status_code == 200
 
