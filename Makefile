@@ -31,9 +31,11 @@ migrate: $(VENV)/.runtime
 demo: migrate
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
 
-## Serve the demo site on SQLite at http://127.0.0.1:8000
+## Serve the demo site on SQLite at http://127.0.0.1:8000, with the background worker beside it
 run: demo
-	@echo "ShortScience is starting at http://$(HOST):$(PORT)/"
+	@echo "ShortScience is starting at http://$(HOST):$(PORT)/ (and its worker; Ctrl-C stops both)"
+	@$(DEV_ENV) $(BIN)/python manage.py run_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (browser tests need /usr/bin/chromium: `make chromium`)
@@ -71,11 +73,11 @@ bench: $(VENV)/.dev
 # Backups use the configured database (DATABASE_URL, else SQLite); see docs/operations.md.
 BACKUP_ENV := $(if $(DJANGO_SECRET_KEY),,DJANGO_DEBUG=1)
 
-## Write a backup of all content to backups/shortscience-<time>.json.gz
+## Back up everything into backups/: pg_dump -Fc on PostgreSQL, else the portable .jsonl.gz
 backup: $(VENV)/.runtime
-	$(BACKUP_ENV) $(BIN)/python manage.py backup $(FILE)
+	$(BACKUP_ENV) $(BIN)/python manage.py backup $(if $(filter postgres%,$(DATABASE_URL)),--pg-dump) $(FILE)
 
-## Restore a backup into an empty database: make restore FILE=backups/....json.gz
+## Restore a backup (either format) into an empty database: make restore FILE=backups/...
 restore: $(VENV)/.runtime
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/shortscience-....json.gz" >&2; exit 2; }
 	$(BACKUP_ENV) $(BIN)/python manage.py restore $(FILE)

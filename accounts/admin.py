@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -7,7 +8,8 @@ from summaries import moderation
 from summaries.admin import ReasonActionForm
 from summaries.models import Comment, Report, Summary, Vote
 
-from .models import User
+from . import outbox
+from .models import OutgoingMessage, User
 
 
 @admin.register(User)
@@ -61,16 +63,30 @@ class UserAdmin(BaseUserAdmin):
     def has_ban_permission(self, request):
         return request.user.has_perm("accounts.ban_user")
 
+    def _refuse_staff(self, request, queryset):
+        """True (with a message) when the selection holds someone this moderator may not
+        sanction: staff are banned, unbanned or emptied only by superusers."""
+        special = queryset.filter(Q(is_staff=True) | Q(is_superuser=True) | Q(pk=request.user.pk))
+        refused = sorted(
+            u.username for u in special if not moderation.may_sanction(request.user, u)
+        )
+        if refused:
+            self.message_user(
+                request,
+                "Only a superuser can ban staff, and nobody bans themselves: "
+                f"{', '.join(refused)}. Nothing was changed.",
+                messages.ERROR,
+            )
+        return bool(refused)
+
     def _ban(self, request, queryset, *, hide_content):
         reason = request.POST.get("reason", "").strip()
         if not reason:
             self.message_user(request, "Type a reason for the ban first.", messages.ERROR)
             return
-        staff = queryset.filter(is_staff=True)
-        if staff.exists() and not request.user.is_superuser:
-            self.message_user(request, "Only a superuser can ban staff.", messages.ERROR)
+        if self._refuse_staff(request, queryset):
             return
-        for user in queryset.exclude(pk=request.user.pk):
+        for user in queryset:
             moderation.ban(user, moderator=request.user, reason=reason, hide_content=hide_content)
         self.message_user(request, "Banned; their sessions end at their next request.")
 
@@ -84,6 +100,8 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description="Unban selected users", permissions=["ban"])
     def unban_selected(self, request, queryset):
+        if self._refuse_staff(request, queryset):
+            return
         for user in queryset.filter(banned_at__isnull=False):
             moderation.unban(
                 user, moderator=request.user, reason=request.POST.get("reason", "").strip()
@@ -97,6 +115,8 @@ class UserAdmin(BaseUserAdmin):
         reason = request.POST.get("reason", "").strip()
         if not reason:
             self.message_user(request, "Type a reason first.", messages.ERROR)
+            return
+        if self._refuse_staff(request, queryset):
             return
         for user in queryset:
             moderation.hide_all_content(user, moderator=request.user, reason=reason)
@@ -152,3 +172,51 @@ class UserAdmin(BaseUserAdmin):
                 for label, name, query, count in rows
             ),
         )
+
+
+# Links in these let whoever reads them into an account: the admin never shows their text.
+SECRET_MAIL_KINDS = {"confirmation", "email-change", "password-reset"}
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(admin.ModelAdmin):
+    list_display = ["created", "kind", "to", "subject", "status", "attempts", "next_attempt_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["to", "subject", "message_id"]
+    date_hierarchy = "created"
+    actions = ["retry_now"]
+    fields = [
+        "kind",
+        "to",
+        "recipient",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created",
+        "sent_at",
+        "message_id",
+        "text",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="text")
+    def text(self, message):
+        if message.kind in SECRET_MAIL_KINDS:
+            return "(not shown: it holds a link into the account)"
+        return message.body
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("accounts.change_outgoingmessage")
+
+    @admin.action(description="Retry the selected e-mails now", permissions=["retry"])
+    def retry_now(self, request, queryset):
+        count = outbox.retry(list(queryset))
+        self.message_user(request, f"{count} e-mail(s) queued again.", messages.SUCCESS)

@@ -1,4 +1,5 @@
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Case, When
 
 from .models import User
 
@@ -11,14 +12,22 @@ class UsernameOrEmailBackend(ModelBackend):
         if not username or password is None:
             return None
         login = username.strip()
-        matches = list(User.objects.named(login)[:2])
-        # An address shared by two accounts is ambiguous: only the exact username may log in.
-        if len(matches) > 1:
-            matches = [u for u in matches if u.username.lower() == login.lower()]
-        if len(matches) != 1:
+        # A username wins over an address; an address several accounts share (a sign-up may
+        # reuse one without being told) belongs to the account that confirmed it, else the
+        # oldest, so a newcomer reusing someone's address cannot take their log-in.
+        user = (
+            User.objects.named(login)
+            .order_by(
+                Case(When(username__iexact=login, then=0), default=1),
+                "-email_confirmed",
+                "date_joined",
+                "pk",
+            )
+            .first()
+        )
+        if user is None:
             User().set_password(password)  # same work as a real check, against timing probes
             return None
-        user = matches[0]
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None

@@ -3,6 +3,7 @@ remains."""
 
 from django.db import transaction
 
+from accounts.models import RetiredUsername
 from papers.models import Paper
 from summaries.models import Comment, Summary, Vote, refresh_public_counts
 from summaries.moderation import refresh_comment_count
@@ -26,9 +27,17 @@ def delete_account(*, user, delete_public_summaries):
         refresh_comment_count(summary_id)
 
     # Their votes go with the account; the scores they touched are recounted from what is left.
-    voted = list(Vote.objects.filter(user=user).values_list("summary_id", "summary__author_id"))
+    voted = list(
+        Vote.objects.filter(user=user).values_list(
+            "summary_id", "summary__author_id", "summary__is_anonymous"
+        )
+    )
+    RetiredUsername.objects.get_or_create(username_lower=user.username.lower())
     user.delete()
-    recount_scores(summary_ids=[summary_id for summary_id, _ in voted])
-    recompute_reputation(user_ids=list({author_id for _, author_id in voted if author_id}))
+    recount_scores(summary_ids=[summary_id for summary_id, _, _ in voted])
+    # Writers of anonymous summaries keep their numbers: a change would name them.
+    recompute_reputation(
+        user_ids=list({author for _, author, anonymous in voted if author and not anonymous})
+    )
     for paper_id in Paper.objects.filter(pk__in=paper_ids).values_list("pk", flat=True):
         refresh_public_counts(paper_id=paper_id, author_id=None)

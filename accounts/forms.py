@@ -3,8 +3,10 @@ import re
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.db.models.functions import Lower
+from django.template import loader
 
-from .models import User
+from . import outbox
+from .models import RetiredUsername, User
 
 ORCID_SHAPE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 
@@ -36,19 +38,27 @@ class SignupForm(UserCreationForm):
         model = User
         fields = ["username", "email"]
 
+    def clean_username(self):
+        username = super().clean_username()
+        if username and RetiredUsername.objects.holds(username):
+            raise forms.ValidationError(User._meta.get_field("username").error_messages["unique"])
+        return username
+
     def clean_website(self):
         if self.cleaned_data["website"]:
             raise forms.ValidationError("This form could not be accepted.")
         return ""
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        taken = User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
-        if taken.exists():
-            raise forms.ValidationError(
-                "An account already uses this address. Log in, or reset its password."
-            )
-        return email
+        # Whether an account already uses it is not said here (that would tell anyone which
+        # addresses are registered): the sign-up view tells the owner by e-mail instead.
+        return self.cleaned_data["email"].strip()
+
+
+def accounts_using_email(email):
+    return User.objects.alias(email_lower=Lower("email")).filter(
+        email_lower=email.strip().lower(), is_active=True
+    )
 
 
 class SettingsForm(forms.ModelForm):
@@ -100,6 +110,70 @@ class DeleteAccountForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password
+
+
+class QueuedResetMail:
+    """For a PasswordResetForm: its e-mail goes through the durable queue (accounts.outbox)."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        outbox.queue_mail(
+            to=to_email,
+            subject=subject,
+            body=loader.render_to_string(email_template_name, context),
+            html_body=(
+                loader.render_to_string(html_email_template_name, context)
+                if html_email_template_name
+                else ""
+            ),
+            kind="password-reset",
+            recipient=context.get("user"),
+        )
+
+
+def address_in_use(email, *, except_user=None):
+    taken = User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+    if except_user is not None:
+        taken = taken.exclude(pk=except_user.pk)
+    return taken.exists()
+
+
+class ChangeEmailForm(forms.Form):
+    email = forms.EmailField(
+        label="New e-mail address",
+        help_text="We send a link to it; your current address stays until you open the link.",
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if email.lower() == self.user.email.lower():
+            raise forms.ValidationError("That is already your address.")
+        if address_in_use(email, except_user=self.user):
+            raise forms.ValidationError("An account already uses this address.")
+        return email
 
     def clean_password(self):
         password = self.cleaned_data["password"]

@@ -1,8 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
+from django.utils.functional import lazy
+
+from shortscience.links import absolute_url
 
 from . import views
-from .throttling import ThrottledAuthenticationForm
+from .passwordreset import LimitedPasswordResetView, ResetConfirmView
+from .suspension import LoginForm
+from .throttling import ThrottledLoginView
 
 app_name = "accounts"
 
@@ -14,8 +19,15 @@ urlpatterns = [
     path("accounts/confirm/<str:token>/", views.confirm_email, name="confirm_email"),
     path("accounts/confirm-again/", views.resend_confirmation, name="resend_confirmation"),
     path("accounts/settings/", views.account_settings, name="settings"),
+    path("accounts/email/", views.change_email, name="change_email"),
+    path(
+        "accounts/email/confirm/<str:token>/",
+        views.confirm_email_change,
+        name="confirm_email_change",
+    ),
     re_path(r"^accounts/export/summaries\.(?P<fmt>csv|json)$", views.export, name="export"),
     re_path(r"^accounts/export/papers\.(?P<fmt>bib)$", views.export, name="export_papers"),
+    path("accounts/export/everything.json", views.export, {"fmt": "everything"}, name="export_all"),
     path("accounts/delete/", views.delete_own_account, name="delete"),
     path("accounts/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]
@@ -24,7 +36,7 @@ urlpatterns = [
 auth_urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        ThrottledLoginView.as_view(authentication_form=LoginForm),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -38,7 +50,14 @@ auth_urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/",
+        # The link in the e-mail is built from SITE_URL, not from the request's Host header.
+        LimitedPasswordResetView.as_view(
+            extra_email_context={"site_url": lazy(absolute_url, str)("")}
+        ),
+        name="password_reset",
+    ),
     path(
         "accounts/password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -46,7 +65,7 @@ auth_urlpatterns = [
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        ResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

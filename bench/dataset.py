@@ -192,14 +192,16 @@ def generate(rng):
             cited = [keys[rng.choice(paper_ids)] for _ in range(2)]
             source = summary_source(rng, cited)
             result = rendering.render_markdown(source, resolve_citations=citation_targets)
-            texts.append((source, result.html, result.cited_keys))
+            texts.append(
+                (source, result.html, result.cited_keys, rendering.plain_text(result.html))
+            )
         step("100 summary texts rendered")
 
         now = timezone.now()
         summaries = []
         for pid in paper_ids[:SUMMARIZED_PAPERS]:
             for writer in rng.sample(users, SUMMARIES_PER_PAPER):
-                source, html, _ = rng.choice(texts)
+                source, html, _, text = rng.choice(texts)
                 created = now - datetime.timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60))
                 summaries.append(
                     Summary(
@@ -208,6 +210,7 @@ def generate(rng):
                         source=source,
                         html=html,
                         html_version=rendering.PIPELINE_VERSION,
+                        plain_text=text,
                         created=created,
                         edited=created,
                     )
@@ -218,7 +221,7 @@ def generate(rng):
                 "pk", "author_id", "source", "created"
             )
         )
-        cited_by_source = {source: cited for source, _, cited in texts}
+        cited_by_source = {source: cited for source, _, cited, _ in texts}
         by_key = {key: pid for pid, key in keys.items()}
         bulk(
             Citation,

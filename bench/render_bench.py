@@ -1,10 +1,12 @@
-"""Benchmark the rendering pipeline on a realistic summary.
+"""Benchmark the rendering pipeline on a realistic summary, and on the worst inputs.
 
-Builds a ~20 KB summary with 50 formulas (inline and display, some matrices and aligned
-blocks) and 10 citations, renders it repeatedly after a warm-up, and prints the median
-and 95th percentile time per render, plus the KaTeX context's start-up time. "Cold" runs
-render every formula (a save after an edit of all of them); "warm" ones find the formulas
-in the per-process cache (editor previews, unchanged formulas on re-save).
+Builds a ~20 KB summary with 100 formulas (inline and display, some matrices and aligned
+blocks), 10 citations, nested lists, a table and code, renders it repeatedly after a
+warm-up, and prints the median and 95th percentile time per render, plus the KaTeX
+context's start-up time. "Cold" runs render every formula (a save after an edit of all of
+them); "warm" ones find the formulas in the per-process cache (editor previews, unchanged
+formulas on re-save). Then every pathological input of the test suite (each up to 100 KB)
+is rendered once, and the slowest are listed: none may take more than 2 s.
 
     .venv/bin/python bench/render_bench.py [--runs 50]
 
@@ -21,10 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from summaries import katex  # noqa: E402 - after the path set-up above
+from summaries import katex, render_worker  # noqa: E402 - after the path set-up above
 from summaries.rendering import CitationTarget, render_markdown  # noqa: E402
 
 TARGET_MS = 50.0
+WORST_INPUT_TARGET_S = 2.0
+INLINE_COUNT, DISPLAY_COUNT = 76, 24
 
 INLINE_FORMULAS = [
     r"\mathcal{L}(\theta) = -\sum_i \log p_\theta(y_i \mid x_i)",
@@ -69,12 +73,16 @@ def build_summary() -> str:
     parts = ["# Summary\n", FILLER * 2 + "\n"]
     inline_used = display_used = cites_used = 0
     section = 0
-    while inline_used < 38 or display_used < 12 or cites_used < len(CITATION_KEYS):
+    while (
+        inline_used < INLINE_COUNT
+        or display_used < DISPLAY_COUNT
+        or cites_used < len(CITATION_KEYS)
+    ):
         section += 1
         parts.append(f"## Part {section}\n")
         paragraph = [FILLER]
-        for _ in range(3):
-            if inline_used < 38:
+        for _ in range(4):
+            if inline_used < INLINE_COUNT:
                 paragraph.append(
                     f"Here ${INLINE_FORMULAS[inline_used % len(INLINE_FORMULAS)]}$ holds. "
                 )
@@ -82,16 +90,17 @@ def build_summary() -> str:
         if cites_used < len(CITATION_KEYS):
             paragraph.append(f"This follows \\cite{{{CITATION_KEYS[cites_used]}}}. ")
             cites_used += 1
-        paragraph.append(FILLER)
         parts.append("".join(paragraph) + "\n")
-        if display_used < 12:
+        if display_used < DISPLAY_COUNT:
             formula = DISPLAY_FORMULAS[display_used % len(DISPLAY_FORMULAS)]
             parts.append(f"$$\n{formula}\n$$\n")
             display_used += 1
         parts.append(
-            "- a point about the method\n- a point about the results with `code`\n"
-            "- a caveat worth keeping in mind\n"
+            "Findings:\n- a point about the method\n  - nested, two spaces in\n"
+            "- a point about the results with `code`\n- [ ] a caveat worth checking\n"
         )
+        if section % 4 == 0:
+            parts.append("| model | score |\n|:--|--:|\n| ours | 91.2 |\n| baseline | 88.0 |\n")
     parts.append("```python\nloss = criterion(model(x), y)\nloss.backward()\n```\n")
     text = "\n".join(parts)
     while len(text) < 20_000:
@@ -139,18 +148,43 @@ def main() -> int:
         for _ in range(args.runs):
             if cold:
                 katex.clear_cache()
+            worker_cpu = render_worker.cpu_seconds
             started, started_cpu = time.perf_counter(), time.process_time()
             result = render_markdown(source, resolve_citations=resolve)
             wall.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
+            spent = time.process_time() - started_cpu + render_worker.cpu_seconds - worker_cpu
+            cpu.append(spent * 1000)
         median, p95 = _median_and_p95(wall)
         print(
             f"{label}: median {median:.1f} ms, p95 {p95:.1f} ms "
-            f"(CPU median {statistics.median(cpu):.1f} ms) over {args.runs} runs"
+            f"(CPU median {statistics.median(cpu):.1f} ms, with the Markdown worker's) "
+            f"over {args.runs} runs"
         )
     print(f"output: {len(result.html) / 1000:.0f} KB HTML, {len(result.cited_keys)} cited keys")
     print(f"target: {TARGET_MS:.0f} ms per render")
-    return 0
+    return 0 if _worst_inputs() else 1
+
+
+def _worst_inputs() -> bool:
+    from tests.summaries.test_rendering_safety import PATHOLOGICAL
+
+    timings = []
+    for name, source in PATHOLOGICAL.items():
+        katex.clear_cache()
+        worker_cpu = render_worker.cpu_seconds
+        started, started_cpu = time.perf_counter(), time.process_time()
+        result = render_markdown(source)
+        elapsed = time.perf_counter() - started
+        cpu = time.process_time() - started_cpu + render_worker.cpu_seconds - worker_cpu
+        note = "refused (too large)" if result.refusal else ("degraded" if result.degraded else "")
+        timings.append((elapsed, name, len(source), note, cpu))
+    timings.sort(reverse=True)
+    print(f"worst inputs ({len(timings)}, up to {max(t[2] for t in timings) / 1000:.0f} KB each):")
+    for elapsed, name, size, note, cpu in timings[:8]:
+        print(f"  {name:22s} {size / 1000:6.1f} KB  {elapsed:5.2f} s (CPU {cpu:4.2f} s)  {note}")
+    slowest = timings[0][0]
+    print(f"slowest: {slowest:.2f} s (target: at most {WORST_INPUT_TARGET_S:.0f} s)")
+    return slowest <= WORST_INPUT_TARGET_S
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.text import Truncator
 
 from summaries import moderation
 from summaries.models import resolve_waiting_citations
@@ -13,6 +15,13 @@ from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue
 class VenueAdmin(admin.ModelAdmin):
     list_display = ["key", "name", "short_name"]
     search_fields = ["key", "name", "short_name"]
+    # A bare host typed without a scheme is read as https (papers.links allows http(s) only).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            moderation.record_admin_change(obj, moderator=request.user, form=form)
 
 
 @admin.register(Author)
@@ -54,15 +63,25 @@ class MergeForm(forms.Form):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ["bibtex_key", "title", "venue", "year", "public_summary_count", "source"]
+    list_display = ["short_title", "bibtex_key", "venue", "year", "public_summary_count"]
     list_filter = ["source", "entry_type", "year"]
     list_select_related = ["venue"]
-    search_fields = ["=bibtex_key", "title", "=doi", "=arxiv_id"]
+    # "=": exact keys and ids; author names find a person's papers.
+    search_fields = ["=bibtex_key", "title", "=doi", "=arxiv_id", "authorships__author__name"]
     autocomplete_fields = ["venue", "keywords"]
     readonly_fields = ["public_summary_count", "created", "updated"]
     inlines = [AuthorshipInline, PaperAliasInline]
     actions = ["merge_selected"]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            moderation.record_admin_change(obj, moderator=request.user, form=form)
+
+    @admin.display(description="Title", ordering="title")
+    def short_title(self, obj):
+        return Truncator(obj.title).chars(90)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -81,16 +100,26 @@ class PaperAdmin(admin.ModelAdmin):
             form = MergeForm(request.POST, papers=papers)
             if form.is_valid():
                 keep = form.cleaned_data["keep"]
+                merged = []
                 for duplicate in papers.exclude(pk=keep.pk):
-                    moderation.merge_papers(
-                        keep=keep,
-                        duplicate=duplicate,
-                        moderator=request.user,
-                        reason=form.cleaned_data["reason"],
+                    key = duplicate.bibtex_key
+                    try:
+                        moderation.merge_papers(
+                            keep=keep,
+                            duplicate=duplicate,
+                            moderator=request.user,
+                            reason=form.cleaned_data["reason"],
+                        )
+                    except moderation.MergeConflict as conflict:
+                        self.message_user(request, str(conflict), messages.ERROR)
+                    else:
+                        merged.append(key)
+                if merged:
+                    self.message_user(
+                        request,
+                        f"Merged {', '.join(merged)} into {keep.bibtex_key}; "
+                        "those keys redirect to it.",
                     )
-                self.message_user(
-                    request, f"Merged into {keep.bibtex_key}; the other keys redirect to it."
-                )
                 return HttpResponseRedirect(request.get_full_path())
         else:
             form = MergeForm(papers=papers, initial={"keep": papers.first()})

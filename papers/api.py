@@ -3,28 +3,47 @@ and for an anonymous summary no trace of who wrote it. Any site may call it (COR
 
 import functools
 
-from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import Http404, JsonResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 
+from shortscience.links import absolute_url
+from shortscience.methods import api_preflight
 from summaries.models import Summary
 from summaries.pagination import paginate
 
 from .models import Paper
-from .search import paper_named_by
+from .search import paper_named_by, papers_named_by
+
+API_METHODS = ("GET", "HEAD", "OPTIONS")
+MAX_BATCH = 100
 
 
 def api_view(view):
-    """GET only, JSON errors, and headers that let browser extensions and caches use it."""
+    """GET and HEAD, a CORS preflight for OPTIONS, JSON errors (405 for any other method),
+    and headers that let browser extensions and caches use it. Nothing here changes anything,
+    so no CSRF token is asked for: a POST gets its 405, not the CSRF failure page."""
 
-    @require_GET
+    @csrf_exempt
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            return api_preflight()
+        if request.method not in API_METHODS:
+            response = JsonResponse(
+                {"error": f"{request.method} is not allowed here: the API is read-only."},
+                status=405,
+            )
+            response["Allow"] = ", ".join(API_METHODS)
+            response["Access-Control-Allow-Origin"] = "*"
+            return response
         try:
             response = JsonResponse(view(request, *args, **kwargs))
         except Http404 as error:
             response = JsonResponse({"error": str(error) or "Not found."}, status=404)
+        except BadRequest as error:
+            response = JsonResponse({"error": str(error)}, status=400)
         response["Access-Control-Allow-Origin"] = "*"
         response["Cache-Control"] = "public, max-age=300"
         return response
@@ -33,7 +52,7 @@ def api_view(view):
 
 
 def absolute(path):
-    return settings.SITE_URL + path
+    return absolute_url(path)
 
 
 def paper_json(paper):
@@ -93,6 +112,7 @@ def index(request):
             "paper": absolute(reverse("api:paper", args=["1706.03762"])),
             "paper_summaries": absolute(reverse("api:paper_summaries", args=["1706.03762"])),
             "latest_summaries": absolute(reverse("api:latest")),
+            "papers": absolute(reverse("api:papers") + "?ids=1706.03762,10.1038/nature14539"),
         },
     }
 
@@ -117,7 +137,7 @@ def paper_summaries(request, identifier):
 
 @api_view
 def latest_summaries(request):
-    page = paginate(request, Summary.objects.public().for_listing().recent())
+    page = paginate(request, Summary.objects.public().for_listing().recent(), clamp=False)
     next_url = None
     if page.has_next():
         next_url = absolute(reverse("api:latest") + f"?page={page.next_page_number()}")
@@ -129,4 +149,27 @@ def latest_summaries(request):
         "page": page.number,
         "pages": page.paginator.num_pages,
         "next": next_url,
+    }
+
+
+@api_view
+def papers_batch(request):
+    """Many papers at once (`?ids=a,b,c`, up to MAX_BATCH): each identifier as asked, with its
+    paper (and public-summary count) or null, for lists that show counts next to every paper."""
+    ids = []
+    for value in request.GET.getlist("ids"):
+        ids.extend(part.strip() for part in value.split(",") if part.strip())
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise BadRequest(
+            "Give the papers as ?ids=1706.03762,10.1038/nature14539,... (keys, arXiv ids or DOIs)."
+        )
+    if len(ids) > MAX_BATCH:
+        raise BadRequest(f"At most {MAX_BATCH} ids in one request; {len(ids)} were given.")
+    found = papers_named_by(ids)
+    return {
+        "papers": {
+            identifier: paper_json(paper) if paper else None for identifier, paper in found.items()
+        },
+        "found": sum(1 for paper in found.values() if paper),
     }

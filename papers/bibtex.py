@@ -1050,7 +1050,7 @@ _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ISO_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _MONTH_VALUE = re.compile(r"^\s*(?:(\d{1,2})(?!\d)|([A-Za-z]{3}))")
 _KEYWORD_SEPARATOR = re.compile(r"[,;]")
-_URL = re.compile(r"^(?:https?|ftp)://\S+$", re.IGNORECASE)
+_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)  # papers.links: http(s) only
 _URL_FIELDS = ("url", "urls", "ee", "link", "pdf", "howpublished")
 _BLOCK_TYPE_IN_RAW = re.compile(r"^@\s*(\w*)")
 _ENTRY_KEY_IN_RAW = re.compile(r"^@\s*\w*\s*[{(]\s*([^\s,{}()\"#%\\=]+)\s*(=)?")

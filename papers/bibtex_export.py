@@ -69,8 +69,8 @@ def generated_entry(paper: Paper) -> str:
     if paper.arxiv_id:
         fields["eprint"] = paper.arxiv_id
         fields["archiveprefix"] = "arXiv"
-    if paper.urls:
-        fields["url"] = paper.urls[0]
+    if paper.web_urls:
+        fields["url"] = paper.web_urls[0]
     key = paper.bibtex_key
     try:
         return entry_to_bibtex(key=key, entry_type=entry_type, fields=fields)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from .bibtex import key_problem, normalize_key, normalize_title
+from .links import is_web_url, validate_web_url, validate_web_url_list
 
 ARXIV_NEW_STYLE = re.compile(r"^\d{4}\.\d{4,5}$")
 
@@ -31,7 +32,7 @@ class Venue(models.Model):
     )
     name = models.CharField(max_length=300)
     short_name = models.CharField(max_length=50, blank=True)
-    url = models.URLField(blank=True)
+    url = models.URLField(blank=True, validators=[validate_web_url])
     description = models.TextField(blank=True)
 
     class Meta:
@@ -44,8 +45,15 @@ class Venue(models.Model):
         return reverse("papers:venue", args=[self.key])
 
     @property
+    def web_url(self):
+        return self.url if is_web_url(self.url) else ""
+
+    @property
     def label(self):
-        if self.short_name and self.short_name.lower() != self.name.lower():
+        # "arXiv (Computing Research Repository)" already says arXiv: no " (arXiv)" after it.
+        if self.short_name and not re.search(
+            rf"\b{re.escape(self.short_name)}\b", self.name, flags=re.IGNORECASE
+        ):
             return f"{self.name} ({self.short_name})"
         return self.name
 
@@ -80,6 +88,11 @@ class Author(models.Model):
         return slugify(name, allow_unicode=True)[:300] or "unknown"
 
 
+# Keywords that record where an entry came from rather than what it is about: kept (exports
+# and imports round-trip them), never shown to readers as a topic.
+BOOKKEEPING_KEYWORDS = {"dblp"}
+
+
 class Keyword(models.Model):
     name = models.CharField(max_length=100, unique=True)
 
@@ -91,6 +104,10 @@ class Keyword(models.Model):
 
     def get_absolute_url(self):
         return reverse("papers:keyword", args=[self.name])
+
+    @property
+    def is_topic(self):
+        return self.name.lower() not in BOOKKEEPING_KEYWORDS
 
 
 class PaperQuerySet(models.QuerySet):
@@ -190,7 +207,7 @@ class Paper(models.Model):
     published = models.DateField("first published", null=True, blank=True)
     doi = models.CharField("DOI", max_length=255, blank=True)
     arxiv_id = models.CharField("arXiv id", max_length=50, blank=True)
-    urls = models.JSONField(default=list, blank=True)
+    urls = models.JSONField(default=list, blank=True, validators=[validate_web_url_list])
     keywords = models.ManyToManyField(Keyword, blank=True, related_name="papers")
     authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
     source = models.CharField(max_length=50, blank=True, help_text="Where the entry came from.")
@@ -199,6 +216,8 @@ class Paper(models.Model):
     title_key = models.CharField(max_length=255, blank=True, editable=False)
     # Denormalized: how many public summaries the paper has (kept by Summary.save/delete).
     public_summary_count = models.PositiveIntegerField(default=0)
+    # Denormalized: page views so far, added to by papers.viewcounts when it flushes a batch.
+    view_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -234,6 +253,11 @@ class Paper(models.Model):
 
     def get_absolute_url(self):
         return reverse("papers:detail", args=[self.bibtex_key])
+
+    @property
+    def web_urls(self):
+        """The paper's links that are safe to show (http and https only)."""
+        return [url for url in self.urls or [] if isinstance(url, str) and is_web_url(url)]
 
     @property
     def author_list(self):
@@ -357,3 +381,23 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"Search document of paper {self.paper_id}"
+
+
+class PaperViewDay(models.Model):
+    """How many times a paper's page was read on one day (UTC), bots and repeat views left
+    out. Written in batches by papers.viewcounts; nothing about the readers is kept."""
+
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="view_days", db_index=False
+    )
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "day"], name="paperviewday_unique_day")
+        ]
+        indexes = [models.Index(fields=["day", "-views"], name="paperviewday_popular")]
+
+    def __str__(self):
+        return f"{self.views} views of paper {self.paper_id} on {self.day}"

@@ -4,9 +4,12 @@ One document per paper, weighted: title (A) above authors (B) above abstract and
 above the text of its public summaries (D). Private, hidden and deleted summaries never enter
 it, so they can never be found. Two implementations behind one API, picked by the database:
 
+Every word of the query must match, as the start of a word ("batch norm" finds "Batch
+Normalization"); words shorter than PREFIX_MIN_LENGTH must match whole.
+
 - PostgreSQL: a stored tsvector in the narrow table SearchDocument with a GIN index, queried
-  with websearch_to_tsquery; at most RANKED_CANDIDATES matches (most public summaries first,
-  then newest) are ranked by ts_rank; snippets from ts_headline.
+  with to_tsquery prefixes (`batch:* & norm:*`); at most RANKED_CANDIDATES matches (most
+  public summaries first, then newest) are ranked by ts_rank; snippets from ts_headline.
 - SQLite: an FTS5 table `papers_paper_fts` (rowid = paper id), ranked by bm25, snippets
   from FTS5's snippet(). Created by the migration, so search works out of the box.
 
@@ -20,14 +23,14 @@ import time
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, Func, OuterRef, Prefetch, Subquery, Value
+from django.db.models import BooleanField, F, Func, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Replace, Substr
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .bibtex import arxiv_key, resolve_identifier
-from .models import Authorship, Paper, SearchDocument
+from .models import ARXIV_NEW_STYLE, Authorship, Paper, PaperAlias, SearchDocument
 
 CONFIG = "english"
 FTS_TABLE = "papers_paper_fts"
@@ -41,6 +44,15 @@ RANKED_CANDIDATES = 500
 SNIPPET_SOURCE_CHARS = 3000
 # Snippet markers no one types; the text is escaped first, then they become <mark>.
 START, STOP = "\x02", "\x03"
+# Words this long or longer match as prefixes; shorter ones whole (a one-letter prefix would
+# match most of the library).
+PREFIX_MIN_LENGTH = 3
+
+
+def query_words(text):
+    """The words of a query, lower-cased, as letters and digits only (so no word can be
+    query syntax on either backend)."""
+    return re.findall(r"[^\W_]+", text.lower())[:32]
 
 
 def search(text, *, venue=None, year_from=None, year_to=None, has_summaries=False):
@@ -54,7 +66,7 @@ def search(text, *, venue=None, year_from=None, year_to=None, has_summaries=Fals
         "year_to": year_to,
         "has_summaries": has_summaries,
     }
-    if not text or not text.strip():
+    if not text or not query_words(text):
         return Paper.objects.none()
     if connection.vendor == "postgresql":
         return _postgres_search(text, filters)
@@ -198,7 +210,7 @@ def _postgres_reindex(ids):
         "keywords": _texts_by_paper(
             Paper.keywords.through.objects, "keyword__name", "keyword__name"
         ),
-        "summaries": _texts_by_paper(_public_summaries(), "source"),
+        "summaries": _texts_by_paper(_public_summaries(), "plain_text"),
     }.items():
         # The outer condition on the grouping column is pushed down into the aggregation.
         parts.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.paper_id = paper.id")
@@ -239,17 +251,11 @@ def _postgres_reindex(ids):
             cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
-# Each "-" in a run of them is a nested NOT to websearch_to_tsquery, and 32 of them overflow
-# its stack (an error, so a 500): one "-" means the same.
-_NEGATION_RUN = re.compile(r'-(?:[^\w"]*-)+')
-
-
-def websearch_text(text):
-    return _NEGATION_RUN.sub("-", text)
-
-
 def _postgres_query(text):
-    return SearchQuery(websearch_text(text), search_type="websearch", config=CONFIG)
+    """Every word required, long ones as prefixes: `batch:* & norm:*` (to_tsquery stems each,
+    as the documents were)."""
+    terms = [f"{word}:*" if len(word) >= PREFIX_MIN_LENGTH else word for word in query_words(text)]
+    return SearchQuery(" & ".join(terms), search_type="raw", config=CONFIG)
 
 
 def _postgres_search(text, filters):
@@ -336,7 +342,7 @@ def _postgres_snippets(ids, text):
             # ts_headline parses all it is given: the start of long summaries is enough.
             from_summaries=SearchHeadline(
                 _without_markers(
-                    Substr(_joined_text(_public_summaries(), "source"), 1, SNIPPET_SOURCE_CHARS)
+                    Substr(_joined_text(_public_summaries(), "plain_text"), 1, SNIPPET_SOURCE_CHARS)
                 ),
                 query,
                 **options,
@@ -353,9 +359,11 @@ def _postgres_snippets(ids, text):
 
 def fts5_expression(text):
     """The user's words as an FTS5 query that cannot be a syntax error: each word quoted,
-    all required."""
-    words = re.findall(r"\w+", text.lower())
-    return " ".join(f'"{word}"' for word in words)
+    all required, long ones as prefixes (`"batch"* "norm"*`)."""
+    return " ".join(
+        f'"{word}"*' if len(word) >= PREFIX_MIN_LENGTH else f'"{word}"'
+        for word in query_words(text)
+    )
 
 
 def _sqlite_search(papers, text):
@@ -407,7 +415,7 @@ def _sqlite_reindex(ids):
                 " ".join(a.author.name for a in paper.authorships.all()),
                 # Snippets come from these two: no text but the search's may hold its markers.
                 _strip_markers(" ".join([paper.abstract, *(k.name for k in paper.keywords.all())])),
-                _strip_markers("\n\n".join(s.source for s in paper.public_summaries)),
+                _strip_markers("\n\n".join(s.plain_text for s in paper.public_summaries)),
             )
             for paper in documents
         ]
@@ -439,3 +447,67 @@ def paper_named_by(text):
         return Paper.objects.find(value)
     # Plain words: not worth two queries for a key that no one would pick.
     return None
+
+
+def papers_named_by(texts):
+    """{text: paper or None} for many identifiers at once, by the rules of paper_named_by (and
+    Paper.objects.find), in a fixed number of queries however many there are."""
+    wanted = {}
+    keys, arxiv_ids, dois = set(), set(), set()
+    for text in texts:
+        stripped = text.strip()
+        found = None
+        if stripped and len(stripped) <= 300 and not any(ch.isspace() for ch in stripped):
+            found = resolve_identifier(stripped)
+        wanted[text] = found
+        if not found:
+            continue
+        kind, value = found
+        if kind == "arxiv":
+            arxiv_ids.add(value)
+            keys.add(arxiv_key(value))
+        elif kind == "doi":
+            dois.add(value.lower())
+        else:
+            keys.add(value)
+            if ARXIV_NEW_STYLE.match(value):
+                arxiv_ids.add(value)
+            elif value.startswith("10.") and "/" in value:
+                dois.add(value.lower())
+    if not (keys or arxiv_ids or dois):
+        return dict.fromkeys(texts)
+    papers = list(
+        Paper.objects.for_listing().filter(
+            Q(bibtex_key__in=keys) | Q(arxiv_id__in=arxiv_ids) | Q(doi__in=dois)
+        )
+    )
+    by_key = {paper.bibtex_key: paper for paper in papers}
+    by_arxiv, by_doi = {}, {}
+    for paper in sorted(papers, key=lambda p: p.pk):
+        by_arxiv.setdefault(paper.arxiv_id, paper)
+        by_doi.setdefault(paper.doi, paper)
+    missing_keys = [key for key in keys if key not in by_key]
+    aliased = {}
+    if missing_keys:
+        aliases = list(PaperAlias.objects.filter(key__in=missing_keys).values_list("key", "paper"))
+        targets = Paper.objects.for_listing().in_bulk({paper_id for _, paper_id in aliases})
+        aliased = {key: targets[paper_id] for key, paper_id in aliases if paper_id in targets}
+
+    def lookup(found):
+        if not found:
+            return None
+        kind, value = found
+        if kind == "arxiv":
+            return (
+                by_arxiv.get(value) or by_key.get(arxiv_key(value)) or aliased.get(arxiv_key(value))
+            )
+        if kind == "doi":
+            return by_doi.get(value.lower())
+        return (
+            by_key.get(value)
+            or aliased.get(value)
+            or (by_arxiv.get(value) if ARXIV_NEW_STYLE.match(value) else None)
+            or (by_doi.get(value.lower()) if value.startswith("10.") else None)
+        )
+
+    return {text: lookup(found) for text, found in wanted.items()}

@@ -1,4 +1,6 @@
 from django import forms
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 
 from .models import Venue
 
@@ -8,7 +10,11 @@ YEARS = {"min_value": 1000, "max_value": 2999, "required": False}
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", max_length=300, required=False)
     venue = forms.ModelChoiceField(
-        Venue.objects.order_by("name"), to_field_name="key", required=False, empty_label="Any"
+        # Sorted by the name the list shows (the short name when there is one).
+        Venue.objects.order_by(Lower(Coalesce(NullIf("short_name", Value("")), "name"))),
+        to_field_name="key",
+        required=False,
+        empty_label="Any",
     )
     year_from = forms.IntegerField(label="From year", **YEARS)
     year_to = forms.IntegerField(label="To year", **YEARS)

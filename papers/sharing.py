@@ -5,9 +5,10 @@ import html
 import json
 import re
 
-from django.conf import settings
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+
+from shortscience.links import absolute_url
 
 FIRST_IMAGE = re.compile(r"<img\b[^>]*?\bsrc=\"([^\"]+)\"")
 # JSON inside <script> must not be able to close the element or open a comment.
@@ -18,7 +19,7 @@ def absolute(url):
     if url.startswith(("https://", "http://")):
         return url
     if url.startswith("/") and not url.startswith("//"):
-        return settings.SITE_URL + url
+        return absolute_url(url)
     return ""
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("paper/<bibkey:key>/write/", summaries_views.write, name="write"),
     # Before paper/<key>/, which would otherwise read ".../bibtex" as part of the key.
     path("paper/<bibkey:key>/bibtex/", views.paper_bibtex_view, name="bibtex"),
+    path("paper/<bibkey:key>/badge.svg", views.paper_badge, name="badge"),
     path("paper/<bibkey:key>/", views.paper_detail, name="detail"),
     path("papers/add/", views.add_papers, name="add"),
     path("user/<str:username>/bibtex/", views.user_bibtex, name="user_bibtex"),

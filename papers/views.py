@@ -10,6 +10,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
@@ -19,15 +21,16 @@ from summaries.cards import paper_cards, shared_fragment, summary_cards
 from summaries.models import Citation, Comment, Summary
 from summaries.pagination import paginate
 
-from . import bibtex, search, sharing
+from . import badges, bibtex, lookup, search, sharing
 from .bibtex_export import bibtex_for_papers, paper_bibtex
-from .forms import AddPapersForm
+from .forms import AddPapersForm, digest_of
 from .importing import ALIAS, NEW, UPDATE, apply_import, plan_import, quiet_bibtexparser
 from .models import Author, Keyword, Paper, PaperAlias, Venue
 from .search_form import SearchForm
 
 # Proxies and browsers may merge the two slashes of a URL pasted into a path.
 _MERGED_SCHEME_SLASHES = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
+_USERNAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
 def _get_paper_or_redirect(key, *, to=None):
@@ -142,7 +145,10 @@ def legacy_paper(request):
     key = request.GET.get("bibtexKey", "").strip()
     if not key:
         raise Http404("No bibtexKey given.")
-    return redirect(reverse("papers:detail", args=[key]), permanent=True)
+    # "&a=<username>" named one writer's summary: today it is the page's #<username>.
+    writer = request.GET.get("a", "").strip()
+    anchor = f"#{writer}" if _USERNAME.match(writer) else ""
+    return redirect(reverse("papers:detail", args=[key]) + anchor, permanent=True)
 
 
 @require_GET
@@ -158,10 +164,20 @@ def legacy_venue(request):
 
 @require_GET
 def venue_list(request):
-    venues = Venue.objects.annotate(
-        summary_count=Coalesce(Sum("papers__public_summary_count"), 0)
-    ).order_by("-summary_count", "name")
-    return render(request, "papers/venue_list.html", {"venues": venues})
+    venues = list(
+        Venue.objects.annotate(
+            summary_count=Coalesce(Sum("papers__public_summary_count"), 0)
+        ).order_by("-summary_count", "name")
+    )
+    # Venues nobody has summarized yet are listed apart, not as a long run of zeros.
+    return render(
+        request,
+        "papers/venue_list.html",
+        {
+            "venues": [venue for venue in venues if venue.summary_count],
+            "quiet_venues": [venue for venue in venues if not venue.summary_count],
+        },
+    )
 
 
 @require_GET
@@ -218,13 +234,15 @@ def search_page(request):
     """Search results; a query that is a key, arXiv id or DOI of a paper goes straight to it."""
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    results = ""
+    results = not_here = ""
     filters = request.GET.copy()
     filters.pop("page", None)
     if query:
         paper = search.paper_named_by(query)
         if paper:
             return redirect(paper)
+        if lookup.identify(query):
+            not_here = lookup.add_url_for(query)
 
         def found():
             # Authors and keywords are read only for headers not in the fragment cache.
@@ -247,7 +265,15 @@ def search_page(request):
             "search",
             hashlib.sha256(urlencode(asked).encode()).hexdigest()[:32],
         )
-    return render(request, "papers/search.html", {"form": form, "query": query, "results": results})
+    writers = User.objects.writers_named(query) if query and len(query) >= 2 else []
+    context = {
+        "form": form,
+        "query": query,
+        "results": results,
+        "writers": writers,
+        "not_here": not_here,
+    }
+    return render(request, "papers/search.html", context)
 
 
 @require_GET
@@ -294,6 +320,8 @@ def _skeleton_entry(key):
 def add_papers(request):
     """Paste or upload BibTeX, see what each entry would do, then import it all at once."""
     missing_key = request.GET.get("key", "").strip()
+    if request.method == "GET" and request.GET.get("id", "").strip():
+        return _add_by_identifier(request, request.GET["id"].strip())
     if request.method == "GET":
         form = AddPapersForm(initial={"bibtex": _skeleton_entry(missing_key)})
         return render(request, "papers/add.html", {"form": form, "missing_key": missing_key})
@@ -382,6 +410,40 @@ def _import_over_limit(request, plan):
     return ""
 
 
+def _add_by_identifier(request, text):
+    """The add page with the paper an arXiv id, DOI or dblp key names, fetched from the service
+    that knows it and previewed as BibTeX; or why not, with the BibTeX paste to fall back on."""
+    paper = search.paper_named_by(text)
+    if paper:
+        messages.info(request, "This paper is already on ShortScience.")
+        return redirect(paper)
+    context = {"form": AddPapersForm(), "identifier": text}
+    identifier = lookup.identify(text)
+    if identifier is None:
+        context["lookup_error"] = (
+            "That is not an arXiv id, a DOI or a dblp key, so it cannot be looked up."
+        )
+        return render(request, "papers/add.html", context, status=400)
+    if not ratelimit.allow(user=request.user, action="lookup"):
+        context["lookup_error"] = ratelimit.limit_for("lookup").message
+        return render(request, "papers/add.html", context, status=429)
+    try:
+        found = lookup.look_up(identifier)
+    except lookup.ServiceError as error:
+        context["lookup_error"] = str(error)
+        return render(request, "papers/add.html", context, status=404 if error.missing else 502)
+    text = found.bibtex
+    plan = plan_import(bibtex.parse_bibtex(text))
+    context.update(
+        form=AddPapersForm(initial={"bibtex": text, "previewed": digest_of(text)}),
+        plan=plan,
+        counts=plan.counts(),
+        encoding="UTF-8",
+        found_on=found.service,
+    )
+    return render(request, "papers/add.html", context)
+
+
 def _render_imported(request, plan, result):
     keys = sorted({item.key for item in plan.items} | {item.paper_key for item in plan.items})
     papers = {}
@@ -410,6 +472,35 @@ def paper_bibtex_view(request, key):
     if redirection:
         return redirection
     return _bibtex_response(paper_bibtex(paper), paper.bibtex_key)
+
+
+BADGE_CACHE_SECONDS = 3600
+
+
+@require_GET
+def paper_badge(request, key):
+    """The paper's SVG badge for other sites to embed: public, cacheable, and allowed to be
+    loaded from any origin."""
+    # One query for a paper's own key; aliases and other identifiers redirect to it.
+    count = Paper.objects.filter(bibtex_key=key).values_list("public_summary_count", flat=True)
+    count = count.first()
+    if count is None:
+        try:
+            _, redirection = _get_paper_or_redirect(key, to="papers:badge")
+        except Http404:
+            redirection = None
+        if redirection:
+            return redirection
+    body = badges.badge_svg(count)
+    response = HttpResponse(
+        body, content_type="image/svg+xml", status=404 if count is None else 200
+    )
+    response["Cache-Control"] = f"public, max-age={BADGE_CACHE_SECONDS}"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response["Access-Control-Allow-Origin"] = "*"
+    etag = quote_etag(hashlib.sha256(body.encode()).hexdigest()[:16])
+    response["ETag"] = etag
+    return get_conditional_response(request, etag=etag, response=response)
 
 
 @require_GET

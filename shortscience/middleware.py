@@ -3,6 +3,7 @@ import time
 import uuid
 from urllib.parse import unquote
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponseBadRequest, JsonResponse
 
@@ -71,6 +72,8 @@ CSP = "; ".join(
         "report-uri /csp-report/",
     ]
 )
+# Django's technical 404 and 500 pages (DEBUG only) carry their styles in a <style> element.
+DEBUG_ERROR_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'", 1)
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
 )
@@ -81,7 +84,8 @@ def security_headers(get_response):
 
     def middleware(request):
         response = get_response(request)
-        response.setdefault("Content-Security-Policy", CSP)
+        debug_error = settings.DEBUG and response.status_code in (404, 500)
+        response.setdefault("Content-Security-Policy", DEBUG_ERROR_CSP if debug_error else CSP)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response

@@ -3,6 +3,7 @@
 With REDIS_URL the counts are shared by every server process; with the local-memory cache
 they are per process, which still bounds abuse by the number of processes."""
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -39,12 +40,23 @@ def exceeded(scope, ident, *, limit, window):
     return hit(scope, ident, window=window) > limit
 
 
+logger = logging.getLogger(__name__)
+_warned_about_proxy = False
+
+
 def client_address(request):
     """The client's address; behind a trusted proxy, the one it reports."""
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
+    global _warned_about_proxy
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and settings.TRUST_X_FORWARDED_FOR:
+        return forwarded.split(",")[-1].strip()
+    if forwarded and not _warned_about_proxy:
+        # Every visitor then shares the proxy's address in the throttles: say so, once.
+        _warned_about_proxy = True
+        logger.warning(
+            "Requests carry X-Forwarded-For but TRUST_X_FORWARDED_FOR is off: throttles count "
+            "every visitor behind the proxy as one address. Turn it on behind a proxy you run."
+        )
     return request.META.get("REMOTE_ADDR", "unknown")
 
 

@@ -68,7 +68,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "ShortScience"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "shortscience.admin_site.ModerationAdminConfig",  # django.contrib.admin, our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "papers",
     "summaries",
@@ -89,6 +91,9 @@ MIDDLEWARE = [
     "shortscience.middleware.security_headers",
     "shortscience.middleware.refuse_nul_bytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the page cache: views are counted, and HEAD answered, for cached pages too.
+    "papers.viewcounts.count_views",
+    "shortscience.methods.answer_head_and_preflight",
     "shortscience.pagecache.page_cache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shortscience.context_processors.site",
+                "summaries.notices.context",
             ],
         },
     },
@@ -175,6 +181,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["shortscience.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
@@ -197,6 +204,20 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShortScience <noreply@shortscience.local>")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+
+# Background work (mail, notices, digests) goes through django-tasks' database backend and is
+# run by `python manage.py run_worker`. Mail is retried with a doubling delay from
+# MAIL_RETRY_SECONDS, up to MAIL_MAX_ATTEMPTS times (then kept as failed for the admin).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 60)
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 12)
+MAIL_SEND_LEASE_SECONDS = env_int("MAIL_SEND_LEASE_SECONDS", 600)
+# A fan-out or send task still RUNNING after this long lost its worker: it is run again.
+TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 1800)
+
+# Where suspended writers send their appeal (shown to them at log-in).
+MODERATORS_EMAIL = env_str("MODERATORS_EMAIL", "moderators@shortscience.local")
 
 # Whole pages for anonymous readers, invalidated by every write (shortscience/pagecache.py).
 # Needs a cache shared by all processes, so it defaults to on only with Redis.
@@ -254,7 +275,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # request_log already writes one line per request; skip Django's duplicate 4xx lines.
         "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING"},
+        # Django's own console handlers would print each of its lines a second time.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "shortscience.request": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")},
     },
 }
@@ -277,13 +300,32 @@ RATE_LIMITS = {
     "bibtex": (env_int("RATE_LIMIT_BIBTEX_UNITS", 320), 3600, "units of 64 KB of BibTeX read"),
     "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
     "report": (env_int("RATE_LIMIT_REPORTS", 20), 3600, "reports"),
+    "follow": (env_int("RATE_LIMIT_FOLLOWS", 200), 3600, "follows"),
+    "request": (env_int("RATE_LIMIT_REQUESTS", 100), 3600, "summary requests"),
+    "save": (env_int("RATE_LIMIT_SAVES", 300), 3600, "reading-list changes"),
+    "lookup": (env_int("RATE_LIMIT_LOOKUPS", 60), 3600, "paper look-ups"),
 }
 # Requests doing heavy work (previews, diffs, reading BibTeX) at once, site-wide (heavywork.py).
 HEAVY_WORK_SLOTS = env_int("HEAVY_WORK_SLOTS", 2)
 # New accounts per client address and hour.
-SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 5)
+SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 20)
 
 # Longest Markdown source accepted for a summary or comment, in bytes.
 SUMMARY_MAX_BYTES = 100 * 1024
 # How long an e-mail confirmation link stays valid.
 EMAIL_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3
+
+# Page views are added up in each process and written in batches (papers/viewcounts.py).
+VIEW_FLUSH_SECONDS = env_int("VIEW_FLUSH_SECONDS", 60)
+VIEW_FLUSH_VIEWS = env_int("VIEW_FLUSH_VIEWS", 200)
+
+# Looking papers up by arXiv id, DOI or dblp key (papers/lookup.py): services' addresses (tests
+# point them at a local server), seconds each may take, and the contact their User-Agent gives.
+LOOKUP_SERVICES = {
+    "arxiv": env_str("LOOKUP_ARXIV_URL", "https://export.arxiv.org/api/query"),
+    "crossref": env_str("LOOKUP_CROSSREF_URL", "https://api.crossref.org/works/"),
+    "datacite": env_str("LOOKUP_DATACITE_URL", "https://api.datacite.org/dois/"),
+    "dblp": env_str("LOOKUP_DBLP_URL", "https://dblp.org/rec/"),
+}
+LOOKUP_TIMEOUT = env_int("LOOKUP_TIMEOUT", 3)
+LOOKUP_CONTACT = env_str("LOOKUP_CONTACT", "")

@@ -5,11 +5,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from accounts.models import User
 from papers.models import Paper, Venue
+from shortscience.links import absolute_url
 from summaries.models import Summary
 
 
@@ -86,3 +88,13 @@ SITEMAPS = {
     "venue-years": VenueYearSitemap,
     "writers": WriterSitemap,
 }
+
+
+def index(request, **kwargs):
+    """Django's sitemap index, with its section links on SITE_URL like every other link (Django
+    builds them from the request's Host)."""
+    response = sitemap_views.index(request, **kwargs)
+    for item in response.context_data["sitemaps"]:
+        parts = urlsplit(item.location)
+        item.location = absolute_url(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return response

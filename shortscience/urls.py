@@ -4,7 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, register_converter
 
 from accounts.urls import auth_urlpatterns
-from shortscience import converters, views
+from shortscience import converters, sitemaps, views
 from shortscience.sitemaps import SITEMAPS
 
 register_converter(converters.BibKeyConverter, "bibkey")
@@ -15,11 +15,12 @@ handler500 = "shortscience.views.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("feeds/", include("summaries.feed_urls")),
     path("api/", include("papers.api_urls")),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        sitemaps.index,
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
@@ -30,6 +31,8 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("csp-report/", views.csp_report, name="csp_report"),
+    path("", include("summaries.following_urls")),
+    path("", include("shortscience.legacy_urls")),
     path("", include("summaries.urls")),
     path("", include("papers.urls")),
     path("", include("accounts.urls")),

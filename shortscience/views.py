@@ -2,6 +2,7 @@ import json
 import logging
 import sys
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -9,6 +10,9 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+
+from papers import lookup
+from shortscience.links import absolute_url
 
 csp_log = logging.getLogger("shortscience.csp")
 
@@ -26,12 +30,28 @@ Disallow: /s/
 @require_GET
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
-    body = ROBOTS + f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}\n"
+    body = ROBOTS + f"Sitemap: {absolute_url('/sitemap.xml')}\n"
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
 
 
+FAVICON = (settings.BASE_DIR / "static" / "img" / "favicon.ico").read_bytes()
+
+
+@require_GET
+@cache_control(max_age=7 * 86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin, feeds)."""
+    return HttpResponse(FAVICON, content_type="image/vnd.microsoft.icon")
+
+
 def page_not_found(request, exception):
-    return render(request, "404.html", status=404)
+    context = {}
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name == "papers:detail":
+        # An unknown paper's address: offer to add it, with what the address names filled in.
+        context = {"missing_paper": match.kwargs["key"]}
+        context["add_url"] = lookup.add_url_for(match.kwargs["key"])
+    return render(request, "404.html", context, status=404)
 
 
 def server_error(request):

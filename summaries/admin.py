@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from . import moderation
 from .models import (
@@ -75,6 +76,31 @@ class ModeratedContentAdmin(admin.ModelAdmin):
         return mark_safe(f'<div class="rendered-preview">{obj.html}</div>')
 
 
+class SummaryAdminForm(forms.ModelForm):
+    """Keeps the values a summary had before the edit, and refuses changes that would show it
+    to more people or sign it: those are its writer's to make."""
+
+    class Meta:
+        model = Summary
+        fields = ["source", "is_private", "is_anonymous"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.before = {
+            field: getattr(self.instance, field) for field in moderation.EDITABLE_SUMMARY_FIELDS
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            after = {**self.before, **{k: cleaned[k] for k in self.before if k in cleaned}}
+            for message in moderation.revealing_changes(
+                self.instance, before=self.before, after=after
+            ):
+                self.add_error(None, message)
+        return cleaned
+
+
 class RevisionInline(admin.TabularInline):
     model = Revision
     fields = ["created", "editor", "note", "source"]
@@ -90,12 +116,10 @@ class RevisionInline(admin.TabularInline):
 @admin.register(Summary)
 class SummaryAdmin(ModeratedContentAdmin):
     list_display = [
-        "__str__",
-        "paper_key",
+        "paper_title",
         "author",
         "state",
-        "is_private",
-        "is_anonymous",
+        "visibility",
         "score",
         "open_reports",
         "edited",
@@ -107,7 +131,12 @@ class SummaryAdmin(ModeratedContentAdmin):
         ("deleted_at", admin.EmptyFieldListFilter),
     ]
     list_select_related = ["paper", "author"]
-    search_fields = ["paper__bibtex_key", "paper__title", "author__username"]
+    search_fields = [
+        "paper__bibtex_key",
+        "paper__title",
+        "author__username",
+        "author__display_name",
+    ]
     autocomplete_fields = ["paper", "author"]
     fields = [
         "paper",
@@ -135,6 +164,7 @@ class SummaryAdmin(ModeratedContentAdmin):
         "edited",
     ]
     inlines = [RevisionInline]
+    form = SummaryAdminForm
     show_full_result_count = False
     ordering = ["-edited", "-pk"]
 
@@ -153,9 +183,18 @@ class SummaryAdmin(ModeratedContentAdmin):
             return [*self.readonly_fields, "paper", "author"]
         return self.readonly_fields
 
-    @admin.display(description="Paper", ordering="paper__bibtex_key")
-    def paper_key(self, obj):
-        return obj.paper.bibtex_key
+    @admin.display(description="Summary of", ordering="paper__title")
+    def paper_title(self, obj):
+        return format_html(
+            '{}<br><code class="quiet">{}</code>',
+            Truncator(obj.paper.title).chars(70),
+            obj.paper.bibtex_key,
+        )
+
+    @admin.display(description="Visible to")
+    def visibility(self, obj):
+        shown = "only the writer" if obj.is_private else "everyone"
+        return f"{shown}, anonymous" if obj.is_anonymous else shown
 
     @admin.display(description="Open reports", ordering="open_report_count")
     def open_reports(self, obj):
@@ -163,10 +202,10 @@ class SummaryAdmin(ModeratedContentAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "source" in form.changed_data:
-            # Moderators may correct a summary, but never silently: the edit is a revision.
-            obj.record_revision(request.user)
-            moderation.log_edit(obj, moderator=request.user)
+        if change:
+            # Moderators may correct a summary, but never silently: a revision and a log entry
+            # with the old values of whatever they changed.
+            moderation.record_moderator_edit(obj, moderator=request.user, before=form.before)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -203,10 +242,10 @@ class VoteAdmin(admin.ModelAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(ModeratedContentAdmin):
-    list_display = ["__str__", "summary_paper", "author", "state", "created", "deleted_at"]
+    list_display = ["text_start", "summary_paper", "author", "state", "created", "deleted_at"]
     list_filter = ["state", ("deleted_at", admin.EmptyFieldListFilter)]
     list_select_related = ["summary__paper", "author"]
-    search_fields = ["source", "author__username"]
+    search_fields = ["source", "author__username", "author__display_name"]
     autocomplete_fields = ["summary", "author"]
     fields = [
         "summary",
@@ -222,9 +261,13 @@ class CommentAdmin(ModeratedContentAdmin):
     readonly_fields = fields
     show_full_result_count = False
 
-    @admin.display(description="Paper", ordering="summary__paper__bibtex_key")
+    @admin.display(description="Comment")
+    def text_start(self, obj):
+        return Truncator(obj.source).chars(80)
+
+    @admin.display(description="On the summary of", ordering="summary__paper__title")
     def summary_paper(self, obj):
-        return obj.summary.paper.bibtex_key
+        return Truncator(obj.summary.paper.title).chars(60)
 
 
 @admin.register(Citation)
@@ -343,10 +386,10 @@ class ReportAdmin(admin.ModelAdmin):
     def target(self, report):
         content = self._content(report)
         if isinstance(content, Summary):
-            label = f"Summary of {content.paper.bibtex_key} by {content.author or '—'}"
+            label = f"Summary of {content}"
             site_url = content.get_absolute_url()
         else:
-            label = f"Comment by {content.author or '—'} on {content.summary.paper.bibtex_key}"
+            label = str(content)
             site_url = content.summary.paper.get_absolute_url() + f"#comment-{content.pk}"
         return format_html(
             '{} · <a href="{}" target="_blank" rel="noopener">on the site</a>',
@@ -405,11 +448,23 @@ class ReportAdmin(admin.ModelAdmin):
         authors = {
             self._content(r).author
             for r in queryset.select_related("summary__author", "comment__author")
-        }
-        for author in authors - {None}:
+        } - {None}
+        refused = sorted(
+            a.username for a in authors if not moderation.may_sanction(request.user, a)
+        )
+        if refused:
+            # Nothing is done: staff are banned only by superusers, and nobody bans themselves.
+            self.message_user(
+                request,
+                f"Not banned: {', '.join(refused)} (only a superuser can ban staff). "
+                "Nobody was banned; select the reports again without them.",
+                messages.ERROR,
+            )
+            return
+        for author in authors:
             if not author.is_banned:
                 moderation.ban(author, moderator=request.user, reason=reason)
-        self.message_user(request, f"Banned {len(authors - {None})} author(s).")
+        self.message_user(request, f"Banned {len(authors)} author(s).")
 
     def has_ban_permission(self, request):
         return request.user.has_perm("accounts.ban_user")
@@ -419,9 +474,21 @@ class ReportAdmin(admin.ModelAdmin):
 class ModerationActionAdmin(ReadOnlyAdmin):
     """The record of what moderators did: nobody rewrites it, superusers included."""
 
-    list_display = ["created", "moderator", "verb", "target_type", "target_repr", "reason"]
+    list_display = [
+        "created",
+        "moderator",
+        "verb",
+        "target_type",
+        "target_repr",
+        "reason",
+        "changed_fields",
+    ]
     list_filter = ["verb", "target_type"]
     list_select_related = ["moderator"]
     search_fields = ["target_repr", "reason", "moderator__username"]
     date_hierarchy = "created"
     show_full_result_count = False
+
+    @admin.display(description="Changed")
+    def changed_fields(self, action):
+        return ", ".join(sorted(action.changes)) if action.changes else ""

@@ -2,14 +2,15 @@
 
 import logging
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts import outbox
 from accounts.tokens import unsubscribe_url
+from shortscience.links import absolute_url
 
+from . import notices
 from .models import Comment
 from .moderation import refresh_comment_count
 
@@ -33,9 +34,10 @@ def delete_comment(*, comment):
 
 
 def _notify_safely(comment):
-    # The comment is saved whatever the mail server says; a failed notice is only logged.
+    # The comment is saved whatever happens here; the queue retries while the server is down.
     try:
-        notify_about_comment(comment)
+        mailed = notify_about_comment(comment)
+        notices.comment_posted(comment, already_emailed=mailed)
     except Exception:
         logger.exception("Could not send the notices for comment %s", comment.pk)
 
@@ -65,7 +67,7 @@ def comment_recipients(comment):
 def notify_about_comment(comment):
     """One e-mail per person (never a shared To: line, which could unmask an anonymous writer)."""
     summary = comment.summary
-    link = f"{settings.SITE_URL}{summary.paper.get_absolute_url()}#comment-{comment.pk}"
+    link = absolute_url(f"{summary.paper.get_absolute_url()}#comment-{comment.pk}")
     messages = []
     for person in comment_recipients(comment):
         body = render_to_string(
@@ -79,13 +81,17 @@ def notify_about_comment(comment):
                 "unsubscribe": unsubscribe_url(person),
             },
         )
-        message = EmailMessage(
+        message = outbox.prepare(
+            to=person.email,
             subject=f"New comment on the summary of “{summary.paper.title[:80]}”",
             body=body,
-            to=[person.email],
-            headers={"List-Unsubscribe": f"<{unsubscribe_url(person)}>"},
+            kind="comment",
+            recipient=person,
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe_url(person)}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
         )
         messages.append(message)
-    if messages:
-        get_connection().send_messages(messages)
-    return len(messages)
+    outbox.queue_many(messages)
+    return [message.recipient_id for message in messages]

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from papers.models import Keyword, Paper, Venue
+from shortscience.links import absolute_url
 from shortscience.text import strip_controls
 
 from .models import Summary
@@ -23,7 +24,7 @@ FEED_LENGTH = 30
 
 
 def absolute(path):
-    return settings.SITE_URL + path
+    return absolute_url(path)
 
 
 def absolute_links(html):

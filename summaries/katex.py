@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import html
 import itertools
 import logging
 import os
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 KATEX_JS = Path(__file__).resolve().parent.parent / "static" / "vendor" / "katex" / "katex.min.js"
 
 # Limits for one document; a normal summary spends a few milliseconds in KaTeX.
-TIME_BUDGET_SECONDS = 3.0
+TIME_BUDGET_SECONDS = 0.6
 MAX_FORMULA_CHARS = 10_000
 MAX_FORMULA_OUTPUT_CHARS = 1_000_000
 MAX_DOCUMENT_OUTPUT_CHARS = 3_000_000
@@ -43,11 +44,48 @@ _DEFINES_MACROS_RE = re.compile(
 # \includegraphics, \def loops and huge \rule harmless; globalGroup and the shared
 # macros object let \newcommand in one formula serve the rest of the document, as
 # MathJax did on the original site.
-_JS_DRIVER = """
+_JS_DRIVER = r"""
 var __ss = {batch: 0, items: [], results: [], macros: {}};
+// What MathJax 2 accepted on the original site and KaTeX lacks, approximated.
+var __ssMacros = {
+  "\\mbox": "\\text{#1}", "\\textsc": "\\text{#1}",
+  "\\displaylines": "\\begin{gathered}#1\\end{gathered}",
+  "\\cancelto": "\\overset{#1}{\\cancel{#2}}",
+  "\\bbox": "\\boxed{#1}",
+  "\\mathbbm": "\\mathbb{#1}", "\\mathds": "\\mathbb{#1}", "\\mathbbb": "\\mathbb{#1}"
+};
+function __ssFreshMacros() {
+  var macros = {};
+  for (var name in __ssMacros) { macros[name] = __ssMacros[name]; }
+  return macros;
+}
 function __ssRender(batch, items, budgetMs, maxOutput) {
-  __ss = {batch: batch, items: items, results: [], macros: {}};
+  __ss = {batch: batch, items: items, results: [], macros: __ssFreshMacros()};
   return __ssResume(batch, 0, budgetMs, maxOutput);
+}
+function __ssOne(tex, display) {
+  // MathJax let \newcommand redefine what exists, and align sit inside single dollars.
+  for (var attempt = 0; attempt < 8; attempt++) {
+    try {
+      return katex.renderToString(tex, {
+        displayMode: display, output: "htmlAndMathml", throwOnError: true,
+        trust: false, strict: "ignore", maxSize: 20, maxExpand: 1000,
+        globalGroup: true, macros: __ss.macros
+      });
+    } catch (e) {
+      var message = String((e && e.message) || e);
+      var redefined = /attempting to redefine (\\[A-Za-z@]+|\\.)/.exec(message);
+      if (redefined) {
+        var name = redefined[1];
+        var plain = tex.split("\\newcommand{" + name + "}").join("\\renewcommand{" + name + "}")
+          .split("\\newcommand" + name).join("\\renewcommand" + name);
+        if (plain !== tex) { tex = plain; continue; }
+      }
+      if (!display && /only in display mode/.test(message)) { display = true; continue; }
+      throw e;
+    }
+  }
+  throw new Error("Formula could not be rendered");
 }
 function __ssResume(batch, start, budgetMs, maxOutput) {
   if (__ss.batch !== batch) { return []; }
@@ -56,11 +94,7 @@ function __ssResume(batch, start, budgetMs, maxOutput) {
     if (Date.now() - t0 > budgetMs) { break; }
     var item = __ss.items[i], html;
     try {
-      html = katex.renderToString(item[0], {
-        displayMode: item[1], output: "htmlAndMathml", throwOnError: true,
-        trust: false, strict: "ignore", maxSize: 20, maxExpand: 1000,
-        globalGroup: true, macros: __ss.macros
-      });
+      html = __ssOne(item[0], item[1]);
     } catch (e) {
       __ss.results.push([0, String((e && e.message) || e)]);
       continue;
@@ -73,6 +107,81 @@ function __ssDone(batch, start) {
   return __ss.batch === batch ? __ss.results.slice(start) : [];
 }
 """
+
+
+# MathJax-era commands that need more than a macro: rewritten before KaTeX sees them.
+_REQUIRE_RE = re.compile(r"\\require\s*\{[^{}]*\}")
+_UNICODE_RE = re.compile(r"\\unicode\s*\{\s*(0x[0-9a-fA-F]{1,6}|x[0-9a-fA-F]{1,6}|\d{1,7})\s*\}")
+_BBOX_OPTIONS_RE = re.compile(r"\\bbox\s*\[[^\]{}]*\]")
+_STYLE_COMMAND_RE = re.compile(r"\\(?:style|class|cssId)\s*\{[^{}]*\}")  # keep the content
+_DECLARE_OPERATOR_RE = re.compile(
+    r"\\DeclareMathOperator(\*?)\s*(?:\{\s*(\\[A-Za-z]+)\s*\}|(\\[A-Za-z]+))\s*\{"
+)
+_ENTITY_RE = re.compile(r"&(?:lt|gt|amp|quot|apos|nbsp|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
+
+
+def adapt_tex(tex: str) -> str:
+    """What MathJax 2 read and KaTeX would refuse, in KaTeX's terms (see also _JS_DRIVER)."""
+    if "&" in tex:  # pasted from a web page: "a &lt; b" means "a < b"
+        tex = _ENTITY_RE.sub(lambda m: html.unescape(m.group()), tex)
+    if "\\" not in tex:
+        return tex
+    tex = _REQUIRE_RE.sub("", tex)
+    tex = _UNICODE_RE.sub(_unicode_character, tex)
+    tex = _BBOX_OPTIONS_RE.sub(r"\\bbox", tex)
+    tex = _STYLE_COMMAND_RE.sub("", tex)
+    return _declare_operators(tex)
+
+
+def _declare_operators(tex: str) -> str:
+    """\\DeclareMathOperator*{\\op}{text} as \\newcommand{\\op}{\\operatorname*{text}}."""
+    out, position = [], 0
+    for m in _DECLARE_OPERATOR_RE.finditer(tex):
+        if m.start() < position:
+            continue
+        depth, end = 1, m.end()
+        while end < len(tex) and depth:
+            depth += {"{": 1, "}": -1}.get(tex[end], 0)
+            end += 1
+        if depth:
+            break
+        name = m.group(2) or m.group(3)
+        out.append(tex[position : m.start()])
+        out.append(f"\\newcommand{{{name}}}{{\\operatorname{m.group(1)}{{{tex[m.end() : end]}}}")
+        position = end
+    out.append(tex[position:])
+    return "".join(out)
+
+
+def _unicode_character(m: re.Match[str]) -> str:
+    value = m.group(1)
+    code = int(value.lstrip("x").removeprefix("0x"), 16) if "x" in value else int(value)
+    if not 0x20 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return ""
+    return "\\text{" + chr(code).replace("\\", "") + "}"
+
+
+# KaTeX turns \kern, \mkern, \hspace, \raisebox and \rule offsets (also through macros) into
+# inline styles; clamped here so no formula can move far outside its own box.
+_STYLE_LENGTH_RE = re.compile(
+    r"(?<![\w-])(margin-left|margin-right|top|bottom|vertical-align):(-?\d+(?:\.\d+)?)em"
+)
+_LENGTH_LIMITS = {
+    "margin-left": (-2.0, 20.0),
+    "margin-right": (-2.0, 20.0),
+    "top": (-24.0, 24.0),
+    "bottom": (-24.0, 24.0),
+    "vertical-align": (-24.0, 24.0),
+}
+
+
+def clamp_lengths(markup: str) -> str:
+    def clamp(m: re.Match[str]) -> str:
+        low, high = _LENGTH_LIMITS[m.group(1)]
+        value = min(high, max(low, float(m.group(2))))
+        return f"{m.group(1)}:{value:g}em"
+
+    return _STYLE_LENGTH_RE.sub(clamp, markup)
 
 
 @dataclass(frozen=True)
@@ -194,7 +303,7 @@ def render_math(
             else:
                 todo.setdefault(key if cacheable else (*key, index), []).append(index)
         if todo:
-            outcomes = _run_batch([[key[0], key[1]] for key in todo], time_budget)
+            outcomes = _run_batch([[adapt_tex(key[0]), key[1]] for key in todo], time_budget)
             for (key, indexes), outcome in zip(todo.items(), outcomes, strict=True):
                 for index in indexes:
                     results[index] = outcome
@@ -283,4 +392,7 @@ def _run_batch(batch: list[list], time_budget: float) -> list[MathResult]:
 
 
 def _as_results(raw: list) -> list[MathResult]:
-    return [MathResult(value, None) if ok else MathResult(None, value) for ok, value in raw]
+    return [
+        MathResult(clamp_lengths(value), None) if ok else MathResult(None, value)
+        for ok, value in raw
+    ]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from papers.models import Paper, PaperAlias
 
@@ -121,6 +122,10 @@ class Summary(models.Model):
     source = models.TextField("Markdown source")
     html = models.TextField("rendered HTML", blank=True, editable=False)
     html_version = models.PositiveIntegerField(default=0, editable=False)
+    # Why the stored rendering is not the whole summary ("" when it is); rerender_summaries
+    # tries again. And what a reader sees, as text, for search and snippets.
+    render_problem = models.CharField(max_length=300, blank=True, editable=False)
+    plain_text = models.TextField(blank=True, editable=False)
     is_private = models.BooleanField("private", default=False)
     is_anonymous = models.BooleanField("anonymous", default=False)
     share_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
@@ -155,11 +160,14 @@ class Summary(models.Model):
         ]
 
     def __str__(self):
-        return f"Summary of {self.paper_id} by {self.author_id or 'a deleted account'}"
+        # Moderators read this in the admin; lists select the paper and author with it.
+        writer = self.author.name if self.author_id else "a deleted account"
+        return f"“{Truncator(self.paper.title).chars(60)}” by {writer}"
 
     @transaction.atomic
     def save(self, *args, **kwargs):
-        cited_keys = self.render()
+        fields = kwargs.get("update_fields")
+        cited_keys = self.render(refuse_oversized=fields is None or "source" in fields)
         self.hotness = hotness(self.score, self.created)
         super().save(*args, **kwargs)
         self.sync_citations(cited_keys)
@@ -206,10 +214,16 @@ class Summary(models.Model):
         """The revision holding the text as it is now; editors start from it."""
         return self.revisions.order_by("-pk").values_list("pk", flat=True).first()
 
-    def render(self):
+    def render(self, *, refuse_oversized=True):
+        """Render the source into the stored fields; RenderRefused if it would be too large
+        (a text already stored is kept, marked, when it is not the text being changed)."""
         result = render_summary_source(self.source)
+        if result.refusal and refuse_oversized:
+            raise rendering.RenderRefused(result.refusal)
         self.html = result.html
         self.html_version = rendering.PIPELINE_VERSION
+        self.render_problem = (result.degraded or result.refusal)[:300]
+        self.plain_text = rendering.plain_text(result.html)
         return result.cited_keys
 
     def new_share_token(self):
@@ -334,11 +348,17 @@ class Comment(models.Model):
         indexes = [models.Index(fields=["summary", "created"])]
 
     def __str__(self):
-        return f"Comment {self.pk} on summary {self.summary_id}"
+        writer = self.author.name if self.author_id else "a deleted account"
+        return f"Comment by {writer} on “{Truncator(self.summary.paper.title).chars(50)}”"
 
     def save(self, *args, **kwargs):
         self.html = render_comment_source(self.source).html
         super().save(*args, **kwargs)
+
+    @property
+    def plain_text(self):
+        """What readers see, as text (for plain-text e-mails)."""
+        return rendering.plain_text(self.html)
 
     @property
     def is_public(self):
@@ -453,6 +473,8 @@ class ModerationAction(models.Model):
     target_id = models.BigIntegerField()
     target_repr = models.CharField(max_length=300)
     reason = models.CharField(max_length=500, blank=True)
+    # For edits: {field: [before, after]}, so every moderator change can be undone from here.
+    changes = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -462,3 +484,169 @@ class ModerationAction(models.Model):
     def __str__(self):
         who = self.moderator or "a deleted moderator"
         return f"{who} {self.get_verb_display().lower()} {self.target_type} {self.target_repr}"
+
+
+# Following, notices, summary requests and the reading list (summaries/following.py,
+# notices.py, summary_requests.py, reading_list.py). All of it is private to its user.
+
+
+class FollowKind(models.TextChoices):
+    PAPER = "paper", "paper"
+    WRITER = "writer", "writer"
+    VENUE = "venue", "venue"
+    KEYWORD = "keyword", "keyword"
+    SEARCH = "search", "saved search"
+
+
+class Follow(models.Model):
+    """`user` wants to hear about new summaries (and, for a paper, comments) on a target.
+
+    `target` is the kind and the id in one indexed string ("paper:12", "search:graph neural
+    networks"), which is what the fan-out looks followers up by."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    kind = models.CharField(max_length=10, choices=FollowKind.choices)
+    target = models.CharField(max_length=250)
+    paper = models.ForeignKey(Paper, null=True, blank=True, on_delete=models.CASCADE)
+    writer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followers",
+    )
+    venue = models.ForeignKey("papers.Venue", null=True, blank=True, on_delete=models.CASCADE)
+    keyword = models.ForeignKey("papers.Keyword", null=True, blank=True, on_delete=models.CASCADE)
+    query = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "target"], name="follow_once"),
+        ]
+        indexes = [models.Index(fields=["target", "user"], name="follow_target")]
+
+    def __str__(self):
+        return f"{self.user_id} follows {self.target}"
+
+
+class NoticeKind(models.TextChoices):
+    SUMMARY = "summary", "new summary"
+    COMMENT = "comment", "new comment"
+    REQUESTED = "requested", "a summary you asked for"
+
+
+class Notice(models.Model):
+    """One thing that happened, for one person: the in-site inbox, and what e-mails say."""
+
+    class Email(models.TextChoices):
+        PENDING = "pending", "waiting for a digest"
+        SENT = "sent", "e-mailed"
+        SKIPPED = "skipped", "not e-mailed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
+    # Why this person hears of it: a FollowKind, or "request".
+    reason = models.CharField(max_length=10)
+    # What happened, once per person: "summary:12", "comment:40".
+    event = models.CharField(max_length=40)
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
+    summary = models.ForeignKey(
+        Summary, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email = models.CharField(max_length=10, choices=Email.choices, default=Email.PENDING)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="notice_once"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created"], name="notice_inbox"),
+            # Only what waits for a digest: a small index that the fan-out barely touches.
+            models.Index(
+                fields=["user"], condition=Q(email="pending"), name="notice_pending_digest"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user_id}: {self.event}"
+
+    def get_reason_label(self):
+        from .notices import REASON_LABELS
+
+        return REASON_LABELS.get(self.reason, self.reason)
+
+
+class NoticeSettings(models.Model):
+    """How a person wants notices by e-mail; people without a row get INSTANT."""
+
+    class Frequency(models.TextChoices):
+        INSTANT = "instant", "at once, one e-mail each"
+        DAILY = "daily", "a daily digest"
+        WEEKLY = "weekly", "a weekly digest"
+        NEVER = "never", "never (only on the site)"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notice_settings",
+    )
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default="instant")
+    # Reasons (FollowKind values, "request") whose notices are never e-mailed.
+    muted = models.JSONField(default=list, blank=True)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"notice settings of {self.user_id}"
+
+
+class SummaryRequest(models.Model):
+    """`user` would like `paper` summarized; they hear when its first summary appears."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="summary_requests"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="summary_requests")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="request_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} asks for {self.paper_id}"
+
+
+class SavedPaper(models.Model):
+    """A paper on someone's private reading list."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_papers"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=1000, blank=True)
+    is_read = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="saved_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} saved {self.paper_id}"

@@ -34,7 +34,7 @@ def size_cost(source):
 
 
 def render_preview(*, user, source):
-    """The rendered HTML of `source` for `user`'s editor, or PreviewRefused (429)."""
+    """The rendering of `source` for `user`'s editor, or PreviewRefused (429, or 503 busy)."""
     lock = f"preview-running:{user.pk}"
     if not cache.add(lock, 1, timeout=LOCK_SECONDS):
         raise PreviewRefused(
@@ -48,11 +48,11 @@ def render_preview(*, user, source):
         try:
             with heavy_work(wait=1.0):
                 started = time.monotonic()
-                html = render_summary_source(source).html
+                rendered = render_summary_source(source)
                 elapsed = time.monotonic() - started
         except Busy:
             raise PreviewRefused(Busy.message, 503, retry_after=2) from None
         ratelimit.charge(user=user, action="preview", cost=math.floor(elapsed / SECONDS_PER_UNIT))
-        return html
+        return rendered
     finally:
         cache.delete(lock)

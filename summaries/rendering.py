@@ -16,21 +16,18 @@ carry a random per-render nonce, so typing one cannot inject anything.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import html
 import logging
-import os
 import re
 import secrets
 import threading
-import time
 import xml.etree.ElementTree as etree
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from html.parser import HTMLParser
 from urllib.parse import quote
 
 import bleach
@@ -39,19 +36,27 @@ from bleach.html5lib_shim import Filter
 from bleach.linkifier import LinkifyFilter
 from markdown.extensions import Extension
 from markdown.extensions.codehilite import CodeHiliteExtension
-from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension, slugify_unicode
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from pygments.token import STANDARD_TYPES
+from pymdownx.betterem import BetterEmExtension
+from pymdownx.magiclink import RE_MAIL, MagiclinkMailPattern
+from pymdownx.saneheaders import SaneHeadersExtension
+from pymdownx.superfences import SuperFencesCodeExtension
+from pymdownx.tasklist import TasklistExtension
+from pymdownx.tilde import DeleteSubExtension
 
-from summaries import katex
+from summaries import katex, render_worker
+from summaries.markdown_blocks import EMPTY_ITEM, LIST_SEPARATOR, CommonMarkBlocksPreprocessor
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = 2  # 1 was the interim pipeline of the first commit
+# 1 was the interim pipeline of the first commit; 3 reads GitHub-style Markdown.
+PIPELINE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,10 @@ class CitationTarget:
 class Rendered:
     html: str
     cited_keys: tuple[str, ...]  # normalized, de-duplicated, in order of first appearance
+    # Why this rendering is not the whole summary as written ("" when it is), for its writer.
+    degraded: str = ""
+    # Why it must not be saved ("" when it may): it would be too large to serve.
+    refusal: str = ""
 
 
 ResolveCitations = Callable[[Sequence[str]], Mapping[str, CitationTarget]]
@@ -106,11 +115,12 @@ def render_markdown(
     the caller's and propagate.
     """
     text = _normalize_source(source)
+    failed = "It could not be rendered, so it shows as plain paragraphs."
     try:
         prepared = _prepare(text, allow_headings=allow_headings, allow_images=allow_images)
     except Exception:
         logger.exception("rendering failed; showing the source as text")
-        return Rendered(html=_plain_paragraphs(text), cited_keys=())
+        return _checked(Rendered(html=_plain_paragraphs(text), cited_keys=(), degraded=failed))
     keys = prepared.cited_keys()
     targets: Mapping[str, CitationTarget] = {}
     if keys and resolve_citations is not None:
@@ -119,8 +129,20 @@ def render_markdown(
         body = prepared.finish(targets, missing_citation_url or default_missing_citation_url)
     except Exception:
         logger.exception("rendering failed; showing the source as text")
-        return Rendered(html=_plain_paragraphs(text), cited_keys=keys)
-    return Rendered(html=body, cited_keys=keys)
+        return _checked(Rendered(html=_plain_paragraphs(text), cited_keys=keys, degraded=failed))
+    return _checked(Rendered(html=body, cited_keys=keys, degraded=prepared.problem))
+
+
+def _checked(rendered: Rendered) -> Rendered:
+    size = len(rendered.html)
+    if size <= MAX_RENDERED_CHARS:
+        return rendered
+    refusal = (
+        f"Rendered, this text would take {size // 1000:,} KB (formulas take the most room); "
+        f"a summary may take at most {MAX_RENDERED_CHARS // 1000:,} KB. "
+        "Fewer or shorter formulas will fit."
+    )
+    return Rendered(rendered.html, rendered.cited_keys, rendered.degraded, refusal)
 
 
 # --- Source normalization --------------------------------------------------------------
@@ -187,17 +209,25 @@ _INLINE_BREAK_RE = re.compile(
     r"\n(?=\n|$| {0,3}(?:[*+-]|\d{1,9}\.)[ ]| {0,3}>| {0,3}#{1,6}(?:[ ]|\n|$)| {0,3}\|)"
 )
 _SPECIAL_RE = re.compile(r"[\n\\$`]")
-_LIST_ITEM_RE = re.compile(r" {0,3}(?:[*+-]|\d{1,9}\.)[ ]+\S")
-_FENCE_OPENER_RE = re.compile(
-    r"(?P<fence>~{3,}|`{3,})[ ]*"
-    r"(?:\{[^\n]*\}|\.?[\w#.+-]*[ ]*(?:hl_lines=(?P<q>[\"']).*?(?P=q)[ ]*)?)(?=\n)"
-)
+_LIST_ITEM_RE = re.compile(r" {0,3}(?:[*+-]|\d{1,9}[.)])[ ]+\S")
+_FENCE_OPENER_RE = re.compile(r"(?P<fence>~{3,}|`{3,})[^\n`]*(?=\n|$)")
+# What may stand before a fence on its line: indentation, quote markers, a list marker.
+_FENCE_PREFIX_RE = re.compile(r"(?:[ ]*>)*[ ]*(?:(?:[*+-]|\d{1,9}[.)])[ ]+)?")
 _FENCE_CLOSER_RE = re.compile(r"^(~{3,}|`{3,})[ ]*$", re.MULTILINE)
 _INDENTED_LINES_RE = re.compile(r"(?:[ ]{4}[^\n]*(?:\n|$)|\n)*")
 _NON_SPACE_RE = re.compile(r"\S")
-_TILDES_RE = re.compile(r"~+")
+_QUOTE_PREFIX_RE = re.compile(r"(?:[ ]{0,3}>)+[ ]?")
 _BEGIN_RE = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
-_CITE_RE = re.compile(r"\\cite\{([^{}]{1,2000})\}")
+# \cite and natbib's \citep, \citet (and friends), with optional [pre][post] notes.
+_CITE_RE = re.compile(
+    r"\\cite(?:p|t|alp|alt|author|year|num)?\*?(?:\[[^\[\]{}\n]{0,200}\]){0,2}\{([^{}]{1,2000})\}"
+)
+_REF_RE = re.compile(r"\\(eqref|ref)\{([\w:.\-]{1,100})\}")
+_LABEL_RE = re.compile(r"\\label\{([\w:.\-]{1,100})\}")
+# Text inside a formula, where a "$" starts nested math instead of ending the formula.
+_TEXT_GROUP_RE = re.compile(r"\\(?:text(?:rm|bf|it|sf|tt|normal|up)?|mbox|hbox)\s*\{")
+_TEXISH_RE = re.compile(r"[\\^_=]|^\s*[A-Za-z]\s*$")
+_NUMBERED_ENVIRONMENT_RE = re.compile(r"\\(begin|end)\{(equation|align|gather|multline|flalign)\}")
 _CITE_KEY_RE = re.compile(r"[A-Za-z0-9/:._\-()]+")
 # python-markdown rescans from every "[" to its "]" (and from "](" to the ")"), and the
 # HTML parser it uses rescans from every "<tag" to the next ">": quadratic on hostile
@@ -208,6 +238,13 @@ _MAX_SCAN_PER_DOCUMENT = 500_000
 _TAG_OPENER_RE = re.compile(r"<(?=[A-Za-z/!?])")
 _DEFUSED = {"[": "\ue000", "<": "\ue001"}  # private-use characters Markdown leaves alone
 _DEFUSED_RE = re.compile("[\ue000\ue001]")
+_OURS_RE = re.compile("[\ue000-\ue005]")  # defused, markdown_blocks' markers, task boxes
+# A task list's checkbox crosses the sanitizer as a character, so none can be typed as HTML.
+_TASK_BOXES = {
+    "\ue004": '<input type="checkbox" disabled>',
+    "\ue005": '<input type="checkbox" disabled checked>',
+}
+_TASK_BOX_RE = re.compile("[\ue004\ue005]")
 _UNDEFUSED = {"\ue000": "[", "\ue001": "&lt;"}
 _BRACKETS_RE = re.compile(r"[\[\]()]")
 
@@ -309,8 +346,8 @@ class _Tokenizer:
         return f"ph{self.nonce}n{len(self.slots) - 1}q"
 
     def _emit(self, chunk: str) -> None:
-        if _DEFUSED_RE.search(chunk):  # typed by the user: keep them apart from ours
-            chunk = _DEFUSED_RE.sub(lambda m: self._placeholder(_literal_slot(m.group())), chunk)
+        if _OURS_RE.search(chunk):  # typed by the user: keep them apart from ours
+            chunk = _OURS_RE.sub(lambda m: self._placeholder(_literal_slot(m.group())), chunk)
         self.out.append(chunk)
         self.out_length += len(chunk)
 
@@ -331,7 +368,12 @@ class _Tokenizer:
             self.fenced_spans.append((start, self.out_length))
 
     def _math(self, source: str, tex: str, display: bool) -> None:
-        self._emit_slot(_Slot("math", source, source, tex=tex, display=display))
+        keys: tuple[str, ...] = ()
+        if "\\cite" in tex:  # a citation inside a formula is a citation too
+            keys = tuple(
+                dict.fromkeys(key for m in _CITE_RE.finditer(tex) for key in _cite_keys(m.group(1)))
+            )
+        self._emit_slot(_Slot("math", source, source, tex=tex, display=display, keys=keys))
 
     # the scan
 
@@ -435,14 +477,9 @@ class _Tokenizer:
         after_blank = p == 0 or p == 1 or src[p - 2] == "\n"
         if src.startswith(("```", "~~~"), p):
             end = self._fenced_block_end(p)
-            if end != -1:
+            if end != -1:  # closed, or (unclosed) running to the end of the text
                 self._verbatim(src[p:end], fenced=True)
                 return end
-            if src[p] == "~":
-                # An unclosed tilde fence: python-markdown would rescan to the end for it.
-                run_end = _TILDES_RE.match(src, p).end()
-                self._literal(src[p:run_end])
-                return run_end
             return p
         if not after_blank or src[p] == "\n":
             return p
@@ -460,8 +497,8 @@ class _Tokenizer:
         if m is None:
             return -1
         closer = self._first_at_or_after(self.fence_closers.get(m.group("fence"), []), m.end() + 1)
-        if closer is None:
-            return -1
+        if closer is None:  # unclosed: code to the end, unless there is nothing to show
+            return -1 if self._blank(m.end(), self.n) else self.n
         line_end = self.src.find("\n", closer)
         return self.n if line_end == -1 else line_end
 
@@ -480,8 +517,12 @@ class _Tokenizer:
             return self._delimited(j, self.bracket_closers, display=True)
         if nxt == "b" and src.startswith("\\begin{", j):
             return self._environment(j)
-        if nxt == "c" and src.startswith("\\cite{", j):
+        if nxt == "c" and src.startswith("\\cite", j):
             return self._cite(j)
+        if nxt in "er" and (m := _REF_RE.match(src, j)):
+            parens = m[1] == "eqref"
+            self._emit_slot(_Slot("ref", m.group(), m.group(), tex=m.group(2), display=parens))
+            return m.end()
         if nxt == "`":  # a Markdown escape, never the start of a code span
             self._emit("\\`")
             return j + 2
@@ -513,12 +554,9 @@ class _Tokenizer:
 
     def _cite(self, j: int) -> int:
         m = _CITE_RE.match(self.src, j)
-        if m and "\n\n" not in m.group(1):
-            keys = list(dict.fromkeys(normalize_cite_key(k) for k in m.group(1).split(",")))
-            keys = [k for k in keys if k]
-            if keys and all(_CITE_KEY_RE.fullmatch(k) for k in keys):
-                self._emit_slot(_Slot("cite", m.group(), m.group(), keys=tuple(keys)))
-                return m.end()
+        if m and "\n\n" not in m.group(1) and (keys := _cite_keys(m.group(1))):
+            self._emit_slot(_Slot("cite", m.group(), m.group(), keys=keys))
+            return m.end()
         self._emit("\\")
         return j + 1
 
@@ -531,22 +569,79 @@ class _Tokenizer:
                 if crosses_blocks or k < self._next_break(j):
                     self._math(src[j : k + 2], src[j + 2 : k], True)
                     return k + 2
+                tex = self._quoted_display(j, k)
+                if tex is not None:
+                    self._math(src[j : k + 2], tex, True)
+                    return k + 2
             self._emit("$$")
             return j + 2
         # pandoc's rule: no space after the opening $, none before the closing one, and
         # no digit after it, so "it costs $5 and $10" stays text; and, as in TeX, no other
-        # $ inside, so that stays text even when a formula follows later.
+        # $ inside (but inside \text{...}), so that stays text even when a formula follows.
         if j + 1 < self.n and not src[j + 1].isspace():
-            k = self._first_at_or_after(self.dollar_closers, j + 2)
+            k = self._inline_closer(j)
+            if k is not None:
+                self._math(src[j : k + 1], src[j + 1 : k], False)
+                return k + 1
+        elif j + 1 < self.n and src[j + 1] == " ":
+            # "$ \alpha $", as MathJax read it: spaces on both sides and TeX inside.
+            k = self._first_at_or_after(self.dollars, j + 1)
             if (
                 k is not None
                 and k < self._next_break(j)
-                and self._first_at_or_after(self.dollars, j + 1) == k
+                and src[k - 1] == " "
+                and not src[k + 1 : k + 2].isdigit()
+                and _TEXISH_RE.search(src, j + 1, k)
             ):
                 self._math(src[j : k + 1], src[j + 1 : k], False)
                 return k + 1
         self._emit("$")
         return j + 1
+
+    def _inline_closer(self, j: int) -> int | None:
+        limit = self._next_break(j)
+        start, earliest = j + 1, j + 2
+        for _ in range(8):  # a few \text{...} groups with dollars inside, no more
+            k = self._first_at_or_after(self.dollar_closers, earliest)
+            if k is None or k >= limit:
+                return None
+            group = _TEXT_GROUP_RE.search(self.src, start, k)
+            if group is None:
+                return k if self._first_at_or_after(self.dollars, start) == k else None
+            end = self._group_end(group.end(), limit)
+            if end is None:
+                return None
+            start = earliest = end
+        return None
+
+    def _group_end(self, start: int, limit: int) -> int | None:
+        depth, position = 1, start
+        while position < limit and position - start < 2000:
+            char = self.src[position]
+            if char == "\\":
+                position += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            position += 1
+            if depth == 0:
+                return position
+        return None
+
+    def _quoted_display(self, j: int, k: int) -> str | None:
+        """The TeX of "$$" ... "$$" over several lines of one blockquote, without the ">"s."""
+        line_start = self.src.rfind("\n", 0, j) + 1
+        prefix = _QUOTE_PREFIX_RE.match(self.src, line_start)
+        if prefix is None or prefix.end() != j:
+            return None
+        depth = prefix.group().count(">")
+        lines = self.src[j + 2 : k].split("\n")
+        body = [lines[0]]
+        for line in lines[1:]:
+            m = _QUOTE_PREFIX_RE.match(line)
+            if m is None or m.group().count(">") != depth:
+                return None
+            body.append(line[m.end() :])
+        return "\n".join(body)
 
     def _backticks(self, j: int) -> int:
         src = self.src
@@ -554,12 +649,28 @@ class _Tokenizer:
         while end < self.n and src[end] == "`":
             end += 1
         width = end - j
+        if width >= 3 and _FENCE_PREFIX_RE.fullmatch(src, src.rfind("\n", 0, j) + 1, j):
+            self._text(src[j:end])  # a fence inside a list item or quote: Markdown's
+            return end
         k = self._first_at_or_after(self.tick_runs.get(width, []), end)
         if k is not None and k < self._next_break(j):
-            self._emit_slot(_Slot("code", src[j : k + width], src[j + width : k].strip()))
+            self._emit_slot(_Slot("code", src[j : k + width], _code_span_text(src[j + width : k])))
             return k + width
         self._literal(src[j:end])
         return end
+
+
+def _cite_keys(text: str) -> tuple[str, ...]:
+    keys = [k for k in dict.fromkeys(normalize_cite_key(k) for k in text.split(",")) if k]
+    return tuple(keys) if keys and all(_CITE_KEY_RE.fullmatch(k) for k in keys) else ()
+
+
+def _code_span_text(content: str) -> str:
+    """CommonMark: line ends are spaces; one space each side goes when both are there."""
+    content = content.replace("\n", " ")
+    if len(content) >= 2 and content[0] == content[-1] == " " and content.strip(" "):
+        return content[1:-1]
+    return content
 
 
 def _katex_environment(name: str, source: str) -> str:
@@ -608,6 +719,7 @@ class _RenderState(threading.local):
         self.nonce = ""
         self.allow_headings = True
         self.allow_images = True
+        self.digest = ""
 
 
 _state = _RenderState()
@@ -621,8 +733,10 @@ def _slot_text(match: re.Match[str]) -> str:
 
 
 def _heading_slug(value: str, separator: str) -> str:
-    # Heading ids are prefixed so that they cannot clobber the page's own ids.
-    return "s-" + slugify_unicode(_PLACEHOLDER_RE.sub(_slot_text, value), separator)
+    # Prefixed so that they cannot clobber the page's ids, and with the source's digest so
+    # that two summaries on one page (or a summary typing the other's ids) never share one.
+    slug = slugify_unicode(_PLACEHOLDER_RE.sub(_slot_text, value), separator)
+    return f"s-{_state.digest}-{slug}"
 
 
 class _SummaryTreeprocessor(Treeprocessor):
@@ -630,6 +744,21 @@ class _SummaryTreeprocessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         parents = {child: parent for parent in root.iter() for child in parent}
+        for separator in [p for p in root.iter("p") if (p.text or "").strip() == LIST_SEPARATOR]:
+            if len(separator) == 0:
+                parents[separator].remove(separator)
+        for element in root.iter():
+            if element.text and EMPTY_ITEM in element.text:
+                element.text = element.text.replace(EMPTY_ITEM, "").strip() or None
+        for empty in [p for p in root.iter("p") if not p.text and len(p) == 0]:
+            parents[empty].remove(empty)
+        for item in root.iter("li"):
+            if "task-list-item" in item.get("class", ""):
+                self._mark_task_box(item)
+        for list_element in [e for e in root.iter() if e.tag in ("ul", "ol")]:
+            _make_loose_throughout(list_element)
+        for body in [b for b in root.iter("tbody") if _only_empty_cells(b)]:
+            parents[body].remove(body)  # python-markdown's stand-in for "no rows"
         if not _state.allow_headings:
             for element in [e for e in root.iter() if e.tag in _HEADINGS]:
                 strong = etree.Element("strong")
@@ -647,6 +776,18 @@ class _SummaryTreeprocessor(Treeprocessor):
                 if len(paragraph) == 0 and paragraph.text and "://" in paragraph.text:
                     _show_image_lines(paragraph)
 
+    def _mark_task_box(self, item: etree.Element) -> None:
+        """pymdownx.tasklist stashed its checkbox as raw HTML: take it back as a marker."""
+        holder = item if (item.text or "").strip() or not len(item) else item[0]
+        m = _STASH_RE.match(holder.text or "")
+        if m is None:
+            return
+        stash = self.md.htmlStash.rawHtmlBlocks
+        index = int(m[1])
+        if index < len(stash) and isinstance(stash[index], str) and "<input" in stash[index]:
+            marker = "\ue005" if "checked" in stash[index] else "\ue004"
+            holder.text = marker + " " + holder.text[m.end() :].lstrip(" ")
+
     def _check_image(self, image: etree.Element, parent: etree.Element) -> None:
         src, alt = image.get("src", ""), image.get("alt", "")
         allowed = _image_url_allowed(src)
@@ -660,6 +801,39 @@ class _SummaryTreeprocessor(Treeprocessor):
             parent.remove(image)
             return
         _replace_with_text(parent, image, alt)
+
+
+_STASH_RE = re.compile("\x02wzxhzdk:(\\d+)\x03")
+_INLINE_TAGS = frozenset("a abbr b br code del em i img input kbd s span strong sub sup".split())
+
+
+def _make_loose_throughout(list_element: etree.Element) -> None:
+    """python-markdown wraps only the items after a blank line in <p>; CommonMark all."""
+    items = [li for li in list_element if li.tag == "li"]
+    if not any(child.tag == "p" for li in items for child in li):
+        return
+    for li in items:
+        inline = []
+        for child in li:
+            if child.tag not in _INLINE_TAGS:
+                break
+            inline.append(child)
+        if not (li.text or "").strip() and not inline:
+            continue
+        paragraph = etree.Element("p")
+        paragraph.text, li.text = li.text, None
+        for child in inline:
+            li.remove(child)
+            paragraph.append(child)
+        tail = paragraph[-1].tail if len(paragraph) else None
+        if len(paragraph):
+            paragraph[-1].tail = tail.rstrip() if tail else tail
+        li.insert(0, paragraph)
+
+
+def _only_empty_cells(body: etree.Element) -> bool:
+    rows = list(body)
+    return len(rows) == 1 and all(not (c.text or "").strip() and len(c) == 0 for c in rows[0])
 
 
 def _show_image_lines(paragraph: etree.Element) -> None:
@@ -692,8 +866,34 @@ def _replace_with_text(parent: etree.Element, element: etree.Element, text: str)
     parent.remove(element)
 
 
+class _HardBreakProcessor(InlineProcessor):
+    """A backslash at the end of a line is a hard line break (CommonMark, GitHub)."""
+
+    def handleMatch(self, m, data):  # noqa: N802 - python-markdown's name
+        return etree.Element("br"), m.start(0), m.end(0)
+
+
+# GitHub's one-tilde strikethrough; pymdownx.tilde's one tilde is a subscript instead.
+_SINGLE_TILDE_RE = r"(?<![~\w])~(?=[^\s~])(.+?)(?<=[^\s~])~(?![~\w])"
+
+
+class _SingleTildeDeleteProcessor(InlineProcessor):
+    def handleMatch(self, m, data):  # noqa: N802 - python-markdown's name
+        element = etree.Element("del")
+        element.text = m.group(1)
+        return element, m.start(0), m.end(0)
+
+
 class _SummaryExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # After whitespace normalization (30), before fenced code is stashed (25).
+        md.preprocessors.register(CommonMarkBlocksPreprocessor(md), "commonmark_blocks", 28)
+        # Before backslash escapes (180), which would keep the backslash.
+        md.inlinePatterns.register(_HardBreakProcessor(r"\\\n", md), "hard_break", 185)
+        # Bare e-mail addresses become mailto: links (GitHub does it); magiclink's pattern
+        # alone, since bleach's linkifier already does URLs.
+        md.inlinePatterns.register(MagiclinkMailPattern(RE_MAIL, md), "magic-mail", 84.9)
+        md.inlinePatterns.register(_SingleTildeDeleteProcessor(_SINGLE_TILDE_RE, md), "del1", 64)
         # After inline patterns (20) so images exist, before toc (5) so headings are final.
         md.treeprocessors.register(_SummaryTreeprocessor(md), "shortscience", 8)
 
@@ -705,10 +905,14 @@ def _get_markdown() -> tuple[markdown.Markdown, FootnoteExtension]:
         _state.markdown = markdown.Markdown(
             extensions=[
                 TableExtension(use_align_attribute=True),
-                FencedCodeExtension(),
+                SuperFencesCodeExtension(),
                 CodeHiliteExtension(css_class="highlight", guess_lang=False, noclasses=False),
                 footnotes,
                 SaneListExtension(),
+                SaneHeadersExtension(),
+                BetterEmExtension(),
+                DeleteSubExtension(subscript=False, smart_delete=True),
+                TasklistExtension(custom_checkbox=False, clickable_checkbox=False),
                 TocExtension(baselevel=3, marker="", slugify=_heading_slug, permalink=False),
                 _SummaryExtension(),
             ],
@@ -737,10 +941,12 @@ _HEADING_TAGS = frozenset(("h3", "h4", "h5", "h6"))
 _PYGMENTS_CLASSES = frozenset(c for c in STANDARD_TYPES.values() if c)
 _ALLOWED_CLASSES = {
     "div": frozenset(("highlight", "footnote")),
-    "span": _PYGMENTS_CLASSES,
+    "span": _PYGMENTS_CLASSES | {"filename"},
     "a": frozenset(("footnote-ref", "footnote-backref")),
+    "ul": frozenset(("task-list",)),
+    "li": frozenset(("task-list-item",)),
 }
-_ID_RE = re.compile(r"(?:s|fn|fnref)-[\w.:%-]*")
+_ID_RE = re.compile(r"(?:s|fn|fnref)-([0-9a-f]{6})-[\w.:%-]*")
 _NUMBER_RE = re.compile(r"\d{1,4}")
 _ALIGN_VALUES = frozenset(("left", "right", "center"))
 _LINK_RE = re.compile(
@@ -754,8 +960,9 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name == "class":
         allowed = _ALLOWED_CLASSES.get(tag, frozenset())
         return bool(value.split()) and all(c in allowed for c in value.split())
-    if name == "id":
-        return tag in ("h3", "h4", "h5", "h6", "li", "sup") and bool(_ID_RE.fullmatch(value))
+    if name == "id":  # only the ids this render made: they carry its source's digest
+        m = _ID_RE.fullmatch(value)
+        return tag in ("h3", "h4", "h5", "h6", "li", "sup") and bool(m) and m[1] == _state.digest
     if name == "title":
         return tag in ("a", "abbr", "img")
     if tag == "a":
@@ -801,7 +1008,7 @@ def _get_cleaner(allow_headings: bool, allow_images: bool, linkify: bool) -> ble
             LinkifyFilter,
             callbacks=[_link_attributes],
             skip_tags={"pre", "code"},
-            parse_email=False,
+            parse_email=False,  # e-mail addresses are magiclink's, in Markdown
             url_re=_LINK_RE,
         )
         tags = set(_BASE_TAGS)
@@ -823,79 +1030,21 @@ def _get_cleaner(allow_headings: bool, allow_images: bool, linkify: bool) -> ble
     return cleaner
 
 
-# --- A time limit for python-markdown and bleach -----------------------------------------
+# --- Bounds -------------------------------------------------------------------------------
 
-# Both are pure Python with corners that are quadratic or worse on hostile input. The
-# tokenizer defuses the known ones; this limit catches the rest: a watchdog thread raises
-# _OutOfTime in the rendering thread, which then shows the paragraphs as plain text.
-MARKDOWN_SECONDS = 2.5
-
-
-class _OutOfTime(BaseException):  # not Exception: libraries' "except Exception" must not eat it
-    pass
-
-
-@dataclass
-class _Limit:
-    thread_id: int
-    deadline: float
-    fired: bool = False
-    done: bool = False
+# Nothing is ever injected into the request thread to stop a render. The source is at most
+# SUMMARY_MAX_BYTES (100 KB); the tokenizer turns the "[" and "<" that would make
+# python-markdown rescan into text (_MAX_SCAN_*), markdown_blocks caps list and quote
+# nesting and puts headings in blocks of their own; python-markdown and bleach run in a
+# worker process with a time limit (render_worker); KaTeX has its time budget inside V8.
+# A rendering larger than this is refused, with a message for the writer:
+MAX_RENDERED_CHARS = 1_000_000
+# python-markdown and bleach run in a worker process that is killed after this long.
+MARKDOWN_SECONDS = 0.9
 
 
-class _Watchdog:
-    def __init__(self) -> None:
-        self.condition = threading.Condition()
-        self.limits: list[_Limit] = []
-        self.pid = 0
-
-    def watch(self, limit: _Limit) -> None:
-        with self.condition:
-            if self.pid != os.getpid():  # not started yet, or lost in a fork
-                self.pid = os.getpid()
-                self.limits = []
-                threading.Thread(target=self._run, name="render-watchdog", daemon=True).start()
-            self.limits.append(limit)
-            self.condition.notify()
-
-    def release(self, limit: _Limit) -> None:
-        with self.condition:
-            limit.done = True
-            if limit in self.limits:
-                self.limits.remove(limit)
-            if limit.fired:  # raised already, or still pending: then cancel it
-                _set_async_exception(limit.thread_id, None)
-
-    def _run(self) -> None:
-        with self.condition:
-            while True:
-                now = time.monotonic()
-                for limit in [lim for lim in self.limits if lim.deadline <= now]:
-                    self.limits.remove(limit)
-                    if not limit.done:
-                        limit.fired = True
-                        _set_async_exception(limit.thread_id, _OutOfTime)
-                soonest = min((lim.deadline for lim in self.limits), default=now + 60)
-                self.condition.wait(max(0.0, soonest - now))
-
-
-def _set_async_exception(thread_id: int, exception: type[BaseException] | None) -> None:
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(thread_id), ctypes.py_object(exception) if exception else None
-    )
-
-
-_watchdog = _Watchdog()
-
-
-@contextmanager
-def _time_limit(seconds: float):
-    limit = _Limit(threading.get_ident(), time.monotonic() + seconds)
-    _watchdog.watch(limit)
-    try:
-        yield
-    finally:
-        _watchdog.release(limit)
+class RenderRefused(ValueError):
+    """A summary whose rendering would be too large to store and serve."""
 
 
 # --- Putting it together ----------------------------------------------------------------
@@ -919,9 +1068,11 @@ class _Occurrence:
 class _Prepared:
     """Sanitized HTML with placeholders still in it, and where each one landed."""
 
-    def __init__(self, html_text: str, slots: list[_Slot], nonce: str) -> None:
+    def __init__(self, html_text: str, slots: list[_Slot], nonce: str, digest: str = "") -> None:
         self.slots = slots
         self.nonce = nonce
+        self.digest = digest
+        self.problem = ""
         self.pieces: list[str] = []
         self.occurrences: list[_Occurrence] = []
         self._split(html_text)
@@ -964,6 +1115,30 @@ class _Prepared:
 
         return f"{m.group(1)}={_PLACEHOLDER_RE.sub(fill, value)}"
 
+    def _number_equations(self, math: list[_Occurrence]) -> dict[str, str]:
+        """Equation numbers, in order, for every \\label in display math (the first wins)."""
+        numbers: dict[str, str] = {}
+        for occurrence in math:
+            slot = self.slots[occurrence.slot]
+            if slot.display and "\\label" in slot.tex:
+                for label in _LABEL_RE.findall(slot.tex):
+                    numbers.setdefault(label, str(len(set(numbers.values())) + 1))
+        return numbers
+
+    def _anchor(self, number: str) -> str:
+        return f"eq-{self.digest}-{number}"
+
+    def _reference_html(self, slot: _Slot, numbers: Mapping[str, str], *, in_link: bool) -> str:
+        number = numbers.get(slot.tex)
+        if number is None:
+            label = html.escape(slot.tex)
+            title = f"No equation is labelled {label}"
+            return f'<span class="eqref eqref-missing" title="{title}">(??)</span>'
+        text = f"({number})" if slot.display else number
+        if in_link:
+            return f'<span class="eqref">{text}</span>'
+        return f'<a class="eqref" href="#{self._anchor(number)}">{text}</a>'
+
     def _in_text(self) -> list[_Occurrence]:
         return [o for o in self.occurrences if o.context != "code"]
 
@@ -978,9 +1153,23 @@ class _Prepared:
         self, targets: Mapping[str, CitationTarget], missing_url: Callable[[str], str]
     ) -> str:
         math = [o for o in self._in_text() if self.slots[o.slot].kind == "math"]
-        rendered = katex.render_math(
-            [(self.slots[o.slot].tex, self.slots[o.slot].display) for o in math]
-        )
+        numbers = self._number_equations(math)
+        formulas = []
+        for o in math:
+            slot = self.slots[o.slot]
+            tex = _numbered_tex(slot.tex, numbers) if "\\label" in slot.tex else slot.tex
+            if "\\ref" in tex or "\\eqref" in tex:
+                tex = _REF_RE.sub(lambda m: _reference_tex(m, numbers), tex)
+            if slot.keys:
+                tex = _CITE_RE.sub(lambda m: _citation_tex(m, targets), tex)
+            formulas.append((tex, slot.display))
+        rendered = katex.render_math(formulas)
+        unrendered = sum(1 for r in rendered if not r.cacheable)
+        if unrendered and not self.problem:
+            self.problem = (
+                f"{unrendered} formula{'s' if unrendered > 1 else ''} could not be typeset "
+                "in time and show as source; it will be rendered again."
+            )
         math_html = {o.piece: r for o, r in zip(math, rendered, strict=True)}
         pieces = list(self.pieces)
         for occurrence in self.occurrences:
@@ -995,49 +1184,106 @@ class _Prepared:
                 pieces[occurrence.piece] = _citation_html(
                     slot.keys, targets, missing_url, in_link=occurrence.context == "link"
                 )
+            elif slot.kind == "ref":
+                pieces[occurrence.piece] = self._reference_html(
+                    slot, numbers, in_link=occurrence.context == "link"
+                )
             else:
-                pieces[occurrence.piece] = _math_html(slot, math_html[occurrence.piece])
+                labels = _LABEL_RE.findall(slot.tex) if slot.display else []
+                anchors = [self._anchor(numbers[label]) for label in labels if label in numbers]
+                pieces[occurrence.piece] = _math_html(slot, math_html[occurrence.piece], anchors)
         result = "".join(pieces)
         if self.nonce in result:  # a placeholder mangled beyond recognition; never leak it
             result = re.sub(rf"ph{self.nonce}n\d*q?", "", result)
         return result
 
 
+def _markdown_and_sanitize(
+    markdown_text: str,
+    slots: list[_Slot],
+    nonce: str,
+    digest: str,
+    allow_headings: bool,
+    allow_images: bool,
+) -> str:
+    """python-markdown, then bleach: what runs in a render worker (see render_worker)."""
+    _state.slots, _state.nonce, _state.digest = slots, nonce, digest
+    _state.allow_headings, _state.allow_images = allow_headings, allow_images
+    try:
+        body = _markdown_to_html(markdown_text, digest)
+        linkify = _LINK_HINT_RE.search(body) is not None
+        return _get_cleaner(allow_headings, allow_images, linkify).clean(body)
+    except BaseException:
+        _state.markdown = None  # possibly left half-way: start afresh next time
+        _state.cleaners.clear()
+        raise
+    finally:
+        _state.slots, _state.nonce, _state.digest = [], "", ""
+
+
 def _prepare(text: str, *, allow_headings: bool, allow_images: bool) -> _Prepared:
     nonce = secrets.token_hex(8)
     tokenizer = _Tokenizer(text, nonce)
     markdown_text = tokenizer.run()
-    _state.slots, _state.nonce = tokenizer.slots, nonce
-    _state.allow_headings, _state.allow_images = allow_headings, allow_images
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    problem = ""
+    args = (markdown_text, tokenizer.slots, nonce, digest, allow_headings, allow_images)
     try:
-        digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:6]
-        with _time_limit(MARKDOWN_SECONDS):
-            body = _markdown_to_html(markdown_text, digest)
-            linkify = _LINK_HINT_RE.search(body) is not None
-            clean = _get_cleaner(allow_headings, allow_images, linkify).clean(body)
-    except (_OutOfTime, Exception) as exc:  # absurd input, RecursionError, a library bug
-        if isinstance(exc, _OutOfTime):
+        clean = render_worker.run(_markdown_and_sanitize, args, seconds=MARKDOWN_SECONDS)
+    except Exception:  # absurd input, RecursionError, a library bug, a dead worker
+        logger.warning("Markdown failed; showing plain paragraphs", exc_info=True)
+        clean = None
+        problem = "Its Markdown could not be read, so it shows as plain paragraphs."
+    if clean is None:
+        if not problem:
             logger.warning("Markdown took over %ss; showing plain paragraphs", MARKDOWN_SECONDS)
-        else:
-            logger.warning("Markdown failed; showing plain paragraphs", exc_info=True)
-        _state.markdown = None  # possibly interrupted mid-way: start afresh next time
-        _state.cleaners.clear()
+            problem = (
+                "Its Markdown took too long to lay out, so it shows as plain paragraphs; "
+                "it will be rendered again."
+            )
         clean = _plain_paragraphs(markdown_text)
-    finally:
-        _state.slots, _state.nonce = [], ""
     clean = _DEFUSED_RE.sub(lambda m: _UNDEFUSED[m.group()], clean)
-    return _Prepared(clean, tokenizer.slots, nonce)
+    clean = _TASK_BOX_RE.sub(lambda m: _TASK_BOXES[m.group()], clean)
+    prepared = _Prepared(clean, tokenizer.slots, nonce, digest)
+    prepared.problem = problem
+    return prepared
 
 
-def _math_html(slot: _Slot, result: katex.MathResult) -> str:
+def _math_html(slot: _Slot, result: katex.MathResult, anchors: Sequence[str] = ()) -> str:
     if result.html is not None:
         body = result.html
     else:
         message = html.escape(result.error or "Could not render this formula", quote=True)
         body = f'<span class="math-error" title="{message}">{html.escape(slot.source)}</span>'
     if slot.display:
-        return f'<span class="math-display">{body}</span>'
+        ids = "".join(f'<span id="{anchor}"></span>' for anchor in anchors[1:])
+        own = f' id="{anchors[0]}"' if anchors else ""
+        return f'<span class="math-display"{own}>{ids}{body}</span>'
     return body
+
+
+def _numbered_tex(tex: str, numbers: Mapping[str, str]) -> str:
+    """\\label{x} as \\tag{n}; numbered environments starred, so KaTeX adds no numbers."""
+    if "\\tag" in tex:
+        return _LABEL_RE.sub("", tex)
+    tex = _NUMBERED_ENVIRONMENT_RE.sub(lambda m: f"\\{m[1]}{{{m[2]}*}}", tex)
+    return _LABEL_RE.sub(lambda m: f"\\tag{{{numbers.get(m[1], '?')}}}", tex)
+
+
+def _reference_tex(m: re.Match[str], numbers: Mapping[str, str]) -> str:
+    number = numbers.get(m[2], "??")
+    return f"\\text{{({number})}}" if m[1] == "eqref" else f"\\text{{{number}}}"
+
+
+_TEX_TEXT_ESCAPES = str.maketrans({c: "\\" + c for c in "&%$#_{}"} | {"\\": "", "^": "", "~": " "})
+
+
+def _citation_tex(m: re.Match[str], targets: Mapping[str, CitationTarget]) -> str:
+    labels = []
+    for key in _cite_keys(m.group(1)):
+        target = targets.get(key)
+        labels.append(target.label if target else key + "?")
+    return "\\text{[" + "; ".join(labels).translate(_TEX_TEXT_ESCAPES) + "]}"
 
 
 def _citation_html(
@@ -1065,3 +1311,77 @@ def _citation_html(
                 f'title="Not on ShortScience yet: add it">{html.escape(key)}?</a>'
             )
     return '<span class="citation">[' + "; ".join(parts) + "]</span>"
+
+
+# --- Plain text -------------------------------------------------------------------------
+
+_PLAIN_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd details div dl dt figcaption figure footer h1 h2 "
+    "h3 h4 h5 h6 header hr li ol p pre section summary table tbody td tfoot th thead tr ul".split()
+)
+_TAG_IN_TEX_RE = re.compile(r"\\tag\{[^{}]*\}")
+_MATH_DELIMITERS_RE = re.compile(r"^\s*(?:\$\$?|\\[(\[])|(?:\$\$?|\\[)\]])\s*$")
+
+
+class _PlainText(HTMLParser):
+    """What a reader sees, as text: formulas as their TeX, citations as their labels."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.stack: list[str] = []  # per open element: "skip", "tex", "error" or ""
+
+    def _skipping(self) -> bool:
+        return "skip" in self.stack
+
+    def handle_starttag(self, tag, attrs):
+        classes = set((dict(attrs).get("class") or "").split())
+        if tag == "input":
+            if not self._skipping():
+                self.parts.append("[x] " if "checked" in dict(attrs) else "[ ] ")
+            return
+        if tag in ("br", "hr", "img", "wbr"):
+            if not self._skipping():
+                self.parts.append("\n")
+            return
+        if tag in _PLAIN_BLOCK_TAGS and not self._skipping():
+            self.parts.append("\n")
+        if "katex-html" in classes or "footnote-backref" in classes:
+            self.stack.append("skip")
+        elif tag == "annotation" and "skip" not in self.stack:
+            self.stack.append("tex")
+        elif tag == "math" or "katex-mathml" in classes:
+            self.stack.append("mathml")
+        elif "math-error" in classes:
+            self.stack.append("error")
+        else:
+            self.stack.append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("input", "br", "hr", "img", "wbr"):
+            return
+        if self.stack:
+            self.stack.pop()
+        if tag in _PLAIN_BLOCK_TAGS and not self._skipping():
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if self._skipping():
+            return
+        if "mathml" in self.stack and "tex" not in self.stack:
+            return  # MathML's own text repeats the formula: its TeX annotation says it
+        if "tex" in self.stack or "error" in self.stack:
+            data = " " + _MATH_DELIMITERS_RE.sub("", data.strip()).strip() + " "
+            data = _TAG_IN_TEX_RE.sub("", data)
+        self.parts.append(data)
+
+
+def plain_text(rendered_html: str) -> str:
+    """The reader-visible text of rendered HTML (for search, snippets, feeds, e-mails):
+    citation labels, no Markdown markers, formulas as readable TeX without delimiters."""
+    parser = _PlainText()
+    parser.feed(rendered_html)
+    parser.close()
+    text = "".join(parser.parts)
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -7,14 +7,17 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from papers import sections
 from papers.models import Paper, Venue
 from shortscience import ratelimit
 from shortscience.heavywork import Busy, heavy_work
+from shortscience.links import absolute_url
 from summaries.pagination import paginate
 
 from . import moderation
@@ -23,7 +26,9 @@ from .commenting import delete_comment, post_comment
 from .diffing import diff_texts
 from .forms import CommentForm, ReportForm, SummaryForm
 from .models import Comment, Revision, Summary
+from .popular import PopularToday
 from .previewing import PreviewRefused, render_preview
+from .rendering import RenderRefused
 from .reporting import file_report
 from .voting import cast_vote
 from .writing import (
@@ -36,29 +41,45 @@ from .writing import (
 )
 
 HOME_TABS = {
-    "popular": ("Popular", "Best recent summaries: score with time decay", "popular"),
+    "popular": ("Popular today", "Summaries of the papers most read today", "popular_today"),
     "recent": ("Recent", "Newest and recently edited summaries", "recent"),
     "top": ("Top", "Highest-scored summaries of all time", "best_first"),
 }
+# The original site's names for the tabs.
+OLD_TAB_NAMES = {"best": "top", "new": "recent"}
 
 
 @require_GET
 def home(request):
-    tab = request.GET.get("tab", "recent")
+    # The first tab is the default one: "/" shows it, and its link is "/".
+    default_tab = next(iter(HOME_TABS))
+    tab = request.GET.get("tab", default_tab)
+    tab = OLD_TAB_NAMES.get(tab, tab)
     if tab not in HOME_TABS:
-        tab = "recent"
+        tab = default_tab
+    section = sections.named(request.GET.get("s"))
     ordering = HOME_TABS[tab][2]
-    summaries = getattr(Summary.objects.public(), ordering)().with_vote_of(request.user)
+    public = Summary.objects.public()
+    if section:
+        public = section.filter(public)
+    if ordering == "popular_today":
+        summaries = PopularToday(public.with_vote_of(request.user))
+    else:
+        summaries = getattr(public, ordering)().with_vote_of(request.user)
     page = paginate(request, summaries)
     return render(
         request,
         "summaries/home.html",
         {
             "tab": tab,
+            "default_tab": default_tab,
             "tabs": [(key, label, hint) for key, (label, hint, _) in HOME_TABS.items()],
+            "section": section.name if section else sections.ALL,
+            "sections": sections.NAMES,
             "page": page,
             "cards": summary_cards(request, page.object_list),
             "public_count": page.paginator.count,
+            "query_string": f"s={section.name}" if section else "",
         },
     )
 
@@ -90,6 +111,14 @@ def random_summary(request):
 DRAFTS_SESSION_KEY = "summary_drafts"
 MAX_STASHED_DRAFTS = 3
 STASHES_PER_ADDRESS = 30
+UNCONFIRMED_PUBLISH = (
+    "Not saved: publishing needs a confirmed e-mail address. Tick “Private” to keep it for "
+    "yourself until then, and open the link we sent you (or ask for a new one in Settings)."
+)
+UNCONFIRMED_ACTION = (
+    "Confirm your e-mail address first: open the link we sent you ({what}); your settings "
+    "page sends a new one."
+)
 
 
 def _wants_json(request):
@@ -208,10 +237,13 @@ def write(request, key):
             data = form.cleaned_data
             if "preview" in request.POST:
                 try:
-                    preview_html = render_preview(user=request.user, source=data["source"])
+                    preview_html = render_preview(user=request.user, source=data["source"]).html
                 except PreviewRefused as refusal:
                     messages.error(request, refusal.message)
                     status = refusal.status
+            elif not data["is_private"] and not request.user.may_publish:
+                form.add_error(None, UNCONFIRMED_PUBLISH)
+                status = 403
             elif not ratelimit.allow(user=request.user, action="summary"):
                 messages.error(request, ratelimit.limit_for("summary").message)
                 status = 429
@@ -236,8 +268,19 @@ def write(request, key):
                     retry["base_revision"] = summary.current_revision_id() or ""
                     form = SummaryForm(retry)
                     status = 409
+                except RenderRefused as refusal:
+                    form.add_error("source", str(refusal))  # nothing was saved
+                    status = 413
                 else:
-                    messages.success(request, "Your summary is saved.")
+                    messages.success(
+                        request,
+                        format_html(
+                            'Your summary is saved. <a href="{}">Every saved version</a> is kept.',
+                            reverse("summaries:history", args=[saved.pk]),
+                        ),
+                    )
+                    if saved.render_problem:
+                        messages.warning(request, _render_problem_message(saved))
                     return redirect(saved)
     else:
         draft = _pop_draft(request, paper)
@@ -259,9 +302,7 @@ def write(request, key):
             form = SummaryForm()
     share_url = None
     if summary is not None and summary.share_token:
-        share_url = request.build_absolute_uri(
-            reverse("summaries:shared", args=[summary.share_token])
-        )
+        share_url = absolute_url(reverse("summaries:shared", args=[summary.share_token]))
     return render(
         request,
         "summaries/editor.html",
@@ -275,6 +316,10 @@ def write(request, key):
         },
         status=status,
     )
+
+
+def _render_problem_message(summary):
+    return f"Part of your summary could not be shown as written: {summary.render_problem}"
 
 
 @require_POST
@@ -296,7 +341,7 @@ def preview(request):
             content_type="text/plain; charset=utf-8",
         )
     try:
-        html = render_preview(user=request.user, source=source)
+        rendered = render_preview(user=request.user, source=source)
     except PreviewRefused as refusal:
         response = HttpResponse(
             refusal.message, status=refusal.status, content_type="text/plain; charset=utf-8"
@@ -304,7 +349,9 @@ def preview(request):
         if refusal.retry_after:
             response["Retry-After"] = str(refusal.retry_after)
         return response
-    return HttpResponse(html, content_type="text/html; charset=utf-8")
+    if rendered.refusal:
+        return HttpResponse(rendered.refusal, status=413, content_type="text/plain; charset=utf-8")
+    return HttpResponse(rendered.html, content_type="text/html; charset=utf-8")
 
 
 @require_POST
@@ -314,8 +361,11 @@ def delete(request, pk):
     delete_summary(summary=summary)
     messages.success(
         request,
-        "Your summary is deleted. You can bring it back from its history page "
-        f"({reverse('summaries:history', args=[summary.pk])}).",
+        format_html(
+            'Your summary is deleted. You can bring it back from <a href="{}">its history '
+            "page</a>.",
+            reverse("summaries:history", args=[summary.pk]),
+        ),
     )
     return redirect(summary.paper)
 
@@ -444,6 +494,8 @@ def vote(request, pk):
         value = None
     if value not in (1, -1, 0):
         return _refuse(request, "A vote is up, down or clear.", 400)
+    if summary.is_public and not request.user.email_confirmed and not request.user.is_banned:
+        return _refuse(request, UNCONFIRMED_ACTION.format(what="voting needs it"), 403)
     if not summary.can_vote(request.user):
         return _refuse(request, "You cannot vote on this summary.", 403)
     if not ratelimit.allow(user=request.user, action="vote"):
@@ -461,6 +513,9 @@ def comment(request, pk):
         return redirect_to_login(summary.get_absolute_url())
     if not summary.is_public or request.user.is_banned:
         raise PermissionDenied("Comments are open on public summaries only.")
+    if not request.user.may_publish:
+        messages.error(request, UNCONFIRMED_ACTION.format(what="commenting needs it"))
+        return redirect(summary.get_absolute_url())
     form = CommentForm(request.POST)
     if not form.is_valid():
         return render(

@@ -45,7 +45,10 @@ def cast_vote(*, summary, user, value):
         Summary.objects.filter(pk=locked.pk).update(score=F("score") + (value - old))
         locked.refresh_from_db(fields=["score"])
         Summary.objects.filter(pk=locked.pk).update(hotness=hotness(locked.score, locked.created))
-        recompute_reputation(user_ids=[locked.author_id])
+        if not locked.is_anonymous:
+            # A vote on an anonymous summary must not move anyone's numbers: that would name
+            # its writer (their reputation would change the moment the vote is cast).
+            recompute_reputation(user_ids=[locked.author_id])
     return VoteResult(score=locked.score, value=value)
 
 

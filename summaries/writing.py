@@ -3,7 +3,9 @@ text its writer has not seen."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from . import notices
 from .models import Revision, Summary
 from .voting import recompute_reputation
 
@@ -24,6 +26,7 @@ def save_summary(*, paper, author, source, is_private, is_anonymous, base_revisi
     `base_revision_id` is the revision the editor started from (None for a new summary). If the
     summary has another revision by now, nothing is saved and EditConflict is raised."""
     summary = Summary.objects.select_for_update().filter(paper=paper, author=author).first()
+    was_signed = summary is not None and not summary.is_anonymous
     if summary is None:
         summary = Summary(
             paper=paper,
@@ -40,9 +43,11 @@ def save_summary(*, paper, author, source, is_private, is_anonymous, base_revisi
             current = Summary.objects.get(paper=paper, author=author)
             raise EditConflict(current=current, attempted_source=source) from None
         summary.record_revision(author)
+        was_public = False
     else:
         if summary.current_revision_id() != base_revision_id:
             raise EditConflict(current=summary, attempted_source=source)
+        was_public = summary.is_public
         summary.source = source
         summary.is_private = is_private
         summary.is_anonymous = is_anonymous
@@ -50,7 +55,11 @@ def save_summary(*, paper, author, source, is_private, is_anonymous, base_revisi
         summary.deleted_at = None  # writing again brings a deleted summary back
         summary.save()
         summary.record_revision(author)
-    recompute_reputation(user_ids=[author.pk])
+    if was_signed or not summary.is_anonymous:
+        # Saving an anonymous summary moves none of its writer's numbers.
+        recompute_reputation(user_ids=[author.pk])
+    if summary.is_public and not was_public:
+        notices.summary_published(summary)
     return summary
 
 
@@ -62,7 +71,7 @@ def restore_revision(*, summary, revision, editor):
     summary.source = revision.source
     summary.edited = timezone.now()
     summary.save()
-    when = timezone.localtime(revision.created).strftime("%Y-%m-%d %H:%M:%S")
+    when = date_format(timezone.localtime(revision.created), "DATETIME_FORMAT")
     return summary.record_revision(editor, note=f"Restored the revision of {when}")
 
 
@@ -84,7 +93,7 @@ def undelete_summary(*, summary, by):
 
 def _after_visibility_change(summary):
     # Summary.save() already recounted the public counters; reputation depends on them too.
-    if summary.author_id:
+    if summary.author_id and not summary.is_anonymous:
         recompute_reputation(user_ids=[summary.author_id])
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from accounts.models import User
+from papers import viewcounts
 from papers.models import Paper, Venue
 from summaries.models import Summary
 
@@ -21,25 +22,39 @@ def _fast_and_simple(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     cache.clear()  # rate-limit counters live in the cache; each test starts with none used
+    # Background tasks run at once, in the test's transaction; tests/accounts/test_outbox.py
+    # runs the database backend and a real worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Page views are written only when a test flushes them (papers.viewcounts).
+    settings.VIEW_FLUSH_SECONDS = settings.VIEW_FLUSH_VIEWS = 10**9
+    viewcounts.buffer.take()
+    yield
+    viewcounts.buffer.take()
 
 
 @pytest.fixture
 def author(db):
     return User.objects.create_user(
-        "alice", "alice@example.org", "correct horse battery", display_name="Alice Liddell"
+        "alice",
+        "alice@example.org",
+        "correct horse battery",
+        display_name="Alice Liddell",
+        email_confirmed=True,
     )
 
 
 @pytest.fixture
 def stranger(db):
-    return User.objects.create_user("mallory", "mallory@example.org", "correct horse battery")
+    return User.objects.create_user(
+        "mallory", "mallory@example.org", "correct horse battery", email_confirmed=True
+    )
 
 
 @pytest.fixture
 def moderator(db):
     """Staff in the Moderators group that a migration creates; not a superuser."""
     user = User.objects.create_user(
-        "mod", "mod@example.org", "correct horse battery", is_staff=True
+        "mod", "mod@example.org", "correct horse battery", is_staff=True, email_confirmed=True
     )
     user.groups.add(Group.objects.get(name="Moderators"))
     return user
@@ -47,7 +62,9 @@ def moderator(db):
 
 @pytest.fixture
 def superuser(db):
-    return User.objects.create_superuser("root", "root@example.org", "correct horse battery")
+    return User.objects.create_superuser(
+        "root", "root@example.org", "correct horse battery", email_confirmed=True
+    )
 
 
 @pytest.fixture

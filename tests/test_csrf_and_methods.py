@@ -3,13 +3,14 @@
 import pytest
 from django.test import Client
 
-from summaries.models import Comment
+from summaries.models import Comment, SavedPaper
 
 
 @pytest.fixture
 def urls(summary, stranger):
     comment = Comment.objects.create(summary=summary, author=stranger, source="hi")
     revision = summary.revisions.get()
+    saved = SavedPaper.objects.create(user=summary.author, paper=summary.paper)
     return [
         "/paper/conf/nips/RenHGS15/write/",
         "/preview/",
@@ -24,6 +25,13 @@ def urls(summary, stranger):
         "/accounts/delete/",
         "/accounts/confirm-again/",
         "/accounts/logout/",
+        "/follow/",
+        "/following/settings/",
+        "/inbox/read/",
+        "/paper/conf/nips/RenHGS15/request/",
+        "/paper/conf/nips/RenHGS15/save/",
+        f"/reading-list/{saved.pk}/",
+        "/reading-list/import/",
     ]
 
 

@@ -106,7 +106,7 @@ def test_behind_a_proxy_https_is_recognised_and_http_redirected(db, settings):
     assert secure["Strict-Transport-Security"].startswith("max-age=3600")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # a backup takes its own snapshot transaction
 def test_backup_restores_into_a_fresh_database(tmp_path, summary, stranger):
     summary.source = "Second version."
     summary.save()

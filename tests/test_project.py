@@ -77,7 +77,7 @@ def test_robots_keeps_crawlers_out_of_private_areas(client):
     body = response.content.decode()
     for path in ["/search/", "/accounts/", "/preview/", "/random/", "/admin/"]:
         assert f"Disallow: {path}" in body
-    assert "Sitemap: http://testserver/sitemap.xml" in body
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in body  # SITE_URL, not the Host
 
 
 def test_server_error_page_is_friendly_and_in_the_site_look(db, settings):

@@ -15,16 +15,19 @@ def locations(client, url):
 
 
 def all_sitemap_urls(client):
+    from django.conf import settings
+
     urls = []
     for section in locations(client, "/sitemap.xml"):
-        urls += locations(client, section.replace("http://testserver", ""))
+        urls += locations(client, section.replace(settings.SITE_URL, ""))
     return urls
 
 
-def test_sitemap_index_lists_each_section(client, summary):
+def test_sitemap_index_lists_each_section_on_the_sites_address(client, summary, settings):
+    settings.SITE_URL = "https://shortscience.example"
     sections = locations(client, "/sitemap.xml")
     for name in ("pages", "papers", "venues", "venue-years", "writers"):
-        assert f"http://testserver/sitemap-{name}.xml" in sections
+        assert f"https://shortscience.example/sitemap-{name}.xml" in sections
 
 
 def test_sitemap_lists_papers_with_summaries_venues_years_and_writers(client, summary, settings):
@@ -66,8 +69,9 @@ def test_sitemap_query_count_does_not_grow_with_papers(
         assert len(locations(client, "/sitemap-papers.xml")) == 30
 
 
-def test_robots_keeps_crawlers_out_of_search_accounts_preview_and_random(client, db):
-    body = client.get("/robots.txt").content.decode()
+def test_robots_keeps_crawlers_out_of_search_accounts_preview_and_random(client, db, settings):
+    settings.SITE_URL = "https://shortscience.example"
+    body = client.get("/robots.txt", HTTP_HOST="127.0.0.1").content.decode()
     for path in ("/search/", "/accounts/", "/preview/", "/random/"):
         assert f"Disallow: {path}" in body
-    assert "Sitemap: http://testserver/sitemap.xml" in body
+    assert "Sitemap: https://shortscience.example/sitemap.xml" in body

@@ -54,7 +54,7 @@ def test_sign_up_write_vote_comment_edit_and_restore(
     page.get_by_label("Password confirmation").fill(PASSWORD)
     screenshot("journey-01-sign-up")
     page.get_by_role("button", name="Create my account").click()
-    expect(page.get_by_text("We sent a link to ada@example.org")).to_be_visible()
+    expect(page.get_by_text("We sent an e-mail to ada@example.org")).to_be_visible()
 
     # 2. Confirm the address with the link from the e-mail.
     assert len(mailoutbox) == 1
@@ -84,7 +84,7 @@ def test_sign_up_write_vote_comment_edit_and_restore(
     screenshot("journey-04-saved")
 
     # 4. A second reader votes (no reload) and comments.
-    User.objects.create_user("bob", "bob@example.org", PASSWORD)
+    User.objects.create_user("bob", "bob@example.org", PASSWORD, email_confirmed=True)
     other = browser.new_context(viewport={"width": 1280, "height": 900})
     reader = other.new_page()
     _log_in(reader, base, "bob")

@@ -26,9 +26,9 @@ def test_preview_vote_and_comment_without_javascript(live_server, browser):
     base = live_server.url
     paper = make_paper("conf/nips/RenHGS15", title="Faster R-CNN")
     other = make_paper("conf/iccv/HeGDG17", title="Mask R-CNN")
-    writer = User.objects.create_user("writer", "w@example.org", PASSWORD)
+    writer = User.objects.create_user("writer", "w@example.org", PASSWORD, email_confirmed=True)
     theirs = make_summary(other, writer, "Adds a mask branch.")
-    User.objects.create_user("ada", "ada@example.org", PASSWORD)
+    User.objects.create_user("ada", "ada@example.org", PASSWORD, email_confirmed=True)
     context = browser.new_context(
         java_script_enabled=False, viewport={"width": 1280, "height": 900}
     )
@@ -61,7 +61,7 @@ def test_preview_vote_and_comment_without_javascript(live_server, browser):
 def test_leaving_the_editor_with_unsaved_text_asks_first(live_server, page):
     base = live_server.url
     paper = make_paper("conf/nips/RenHGS15", title="Faster R-CNN")
-    User.objects.create_user("ada", "ada@example.org", PASSWORD)
+    User.objects.create_user("ada", "ada@example.org", PASSWORD, email_confirmed=True)
     _log_in(page, base, "ada")
     page.goto(base + paper.get_absolute_url() + "write/")
     page.get_by_label("Your summary").press_sequentially("Half a thought")
@@ -82,7 +82,7 @@ def test_leaving_the_editor_with_unsaved_text_asks_first(live_server, page):
 def test_unsaved_text_kept_in_the_browser_is_offered_back(live_server, page):
     base = live_server.url
     paper = make_paper("conf/nips/RenHGS15", title="Faster R-CNN")
-    User.objects.create_user("ada", "ada@example.org", PASSWORD)
+    User.objects.create_user("ada", "ada@example.org", PASSWORD, email_confirmed=True)
     _log_in(page, base, "ada")
     editor = base + paper.get_absolute_url() + "write/"
     page.goto(editor)

@@ -72,7 +72,8 @@ def test_keys_with_slashes_dots_and_colons_resolve(client, db, key):
 def test_unknown_paper_is_a_friendly_404(client, db):
     response = client.get("/paper/conf/nips/Nobody99/")
     assert response.status_code == 404
-    assert "We could not find that page" in response.content.decode()
+    assert "This paper is not on ShortScience yet" in response.content.decode()
+    assert 'href="/papers/add/?id=conf%2Fnips%2FNobody99"' in response.content.decode()
 
 
 def test_alias_and_arxiv_id_redirect_to_the_canonical_key(client, paper):
@@ -115,3 +116,34 @@ def test_paper_page_query_count_is_constant(client, paper, count, django_assert_
     with django_assert_max_num_queries(10):
         response = client.get(paper.get_absolute_url())
     assert response.content.decode().count('class="summary"') == count
+
+
+def test_readers_see_no_bookkeeping_keyword_or_import_source(client, paper, author, moderator):
+    from papers.models import Paper
+
+    paper.set_keywords(["cs.CV", "dblp"])
+    Paper.objects.filter(pk=paper.pk).update(source="BibTeX import")
+    make_summary(paper, author, "Words.")
+    for url in (paper.get_absolute_url(), "/"):
+        page = client.get(url).content.decode()
+        assert '<a href="/keyword/cs.CV/">cs.CV</a>' in page
+        assert ">dblp</a>" not in page
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert "BibTeX import" not in page and "Faster R-CNN" in page
+    client.force_login(moderator)
+    assert "BibTeX import" in client.get(paper.get_absolute_url()).content.decode()
+
+
+def test_dates_are_written_one_way(client, paper, author):
+    import datetime
+
+    from summaries.models import Summary
+
+    make_summary(paper, author, "Words.")
+    Summary.objects.update(created=datetime.datetime(2016, 3, 9, 12, tzinfo=datetime.UTC))
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert 'First published: <time datetime="2015-06-04">Jun 4, 2015</time>' in page
+    assert ">Mar 9, 2016</time>" in page
+    profile = client.get("/user/alice/").content.decode()
+    joined = profile.split("<dt>Joined</dt><dd>", 1)[1].split("<", 1)[0]
+    assert joined[:3].isalpha() and joined[-4:].isdigit()  # "Dec 2026"

@@ -16,7 +16,8 @@ def test_venue_list_counts_public_summaries(client, summary, stranger, venue):
     rows = response.content.decode()
     nips = "Neural Information Processing Systems (NeurIPS)"
     assert f'<a href="/venue/conf/nips/">{nips}</a></td><td class="num">1</td>' in rows
-    assert f'<a href="/venue/conf/icml/">{empty.label}</a></td><td class="num">0</td>' in rows
+    # A venue nobody summarized is listed apart, under the table.
+    assert f'<li><a href="/venue/conf/icml/">{empty.label}</a></li>' in rows.split("</table>")[1]
 
 
 def test_venue_page_has_a_tab_per_year_and_filters_by_year(client, venue, author):

@@ -378,3 +378,20 @@ def test_two_simultaneous_saves_from_one_revision_lose_nothing(venue, author):
     assert first.source == winner
     texts = list(Revision.objects.filter(summary=first).values_list("source", flat=True))
     assert sorted(texts) == sorted(["first text", winner])
+
+
+def test_messages_that_name_a_page_link_to_it(client, summary, author):
+    client.force_login(author)
+    saved = client.post(
+        WRITE,
+        {"source": "New text.", "base_revision": summary.current_revision_id(), "save": "1"},
+        follow=True,
+    )
+    history = f"/summaries/{summary.pk}/history/"
+    assert f'Your summary is saved. <a href="{history}">Every saved version</a>' in (
+        saved.content.decode()
+    )
+    deleted = client.post(f"/summaries/{summary.pk}/delete/", follow=True)
+    assert f'bring it back from <a href="{history}">its history page</a>' in (
+        deleted.content.decode()
+    )

@@ -45,7 +45,10 @@ def test_home_hides_private_deleted_and_hidden_summaries(client, paper, author, 
 def test_home_tabs_answer_and_mark_the_current_tab(client, summary, tab):
     response = client.get("/", {"tab": tab})
     assert response.status_code == 200
-    assert f'href="?tab={tab}" ' in response.content.decode()
+    from summaries.views import HOME_TABS
+
+    expected = 'href="/" ' if tab == next(iter(HOME_TABS)) else f'href="?tab={tab}" '
+    assert expected in response.content.decode()
     assert 'aria-current="page"' in response.content.decode()
 
 
@@ -68,8 +71,31 @@ def test_home_paginates(client, venue, settings):
     first = client.get("/").content.decode()
     assert "Page 1 of 2" in first
     assert client.get("/?page=2").status_code == 200
-    assert client.get("/?page=3").status_code == 404
-    assert client.get("/?page=abc").status_code == 404
+
+
+def test_a_page_number_out_of_range_or_not_a_number_shows_the_nearest_page(client, venue, settings):
+    settings.PAGE_SIZE = 2
+    _many_summaries(3, venue)
+    last = client.get("/?tab=recent&page=99")
+    assert last.status_code == 200
+    assert "Page 2 of 2" in last.content.decode()
+    assert "Paper number 0" in last.content.decode()  # the oldest, alone on the last page
+    for nonsense in ("abc", "0", "-3", ""):
+        first = client.get(f"/?tab=recent&page={nonsense}")
+        assert first.status_code == 200
+        assert "Page 1 of 2" in first.content.decode()
+        assert "Paper number 2" in first.content.decode()
+
+
+def test_long_lists_link_to_page_numbers_around_the_current_one(client, venue, settings):
+    settings.PAGE_SIZE = 1
+    _many_summaries(12, venue)
+    page = client.get("/?tab=recent&page=6").content.decode()
+    assert 'aria-current="page">6<' in page
+    for number in (1, 4, 5, 7, 8, 12):
+        assert f'page={number}" aria-label="Page {number}"' in page
+    assert 'aria-label="Page 2"' not in page and 'aria-label="Page 10"' not in page
+    assert "…" in page
 
 
 @pytest.mark.parametrize("count", [1, 30])
@@ -90,3 +116,15 @@ def test_about_page_explains_syntax_and_counts(client, summary):
     assert "\\cite{conf/nips/RenHGS15}" in page
     assert "$E = mc^2$" in page
     assert "<strong>1</strong> public summaries" in page
+
+
+def test_the_first_tab_is_the_one_the_home_page_opens_on(client, summary):
+    from summaries.views import HOME_TABS
+
+    first = next(iter(HOME_TABS))
+    page = client.get("/").content.decode()
+    label = HOME_TABS[first][0]
+    assert f'aria-current="page" class="active">{label}</a>' in page
+    assert page.index(f">{label}</a>") < min(
+        page.index(f">{other[0]}</a>") for key, other in HOME_TABS.items() if key != first
+    )

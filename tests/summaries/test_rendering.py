@@ -314,7 +314,7 @@ CASES = [
     Case("fenced", "```\n$x$ \\cite{a}\n```", "$x$ \\cite{a}", inline=[], tags={"pre"}),
     Case("fenced-tilde", "~~~\n$x$\n~~~", "$x$", inline=[], tags={"pre"}),
     Case("fenced-python", "```python\nx = 1  # $y$\n```", inline=[], tags={"pre", "span"}),
-    Case("unclosed-fence", "```\ncode $x$", inline=["x"], absent={"pre"}),
+    Case("unclosed-fence", "```\ncode $x$", "code $x$", inline=[], tags={"pre"}),
     Case("indented-code", "para\n\n    $x$ code\n\nafter $y$", inline=["y"], tags={"pre"}),
     # citations
     Case(
@@ -348,7 +348,7 @@ CASES = [
         cited=("10.1002/(SICI)1097",),
     ),
     Case("cite-dedupe", r"\cite{b} and \cite{a, b, b}", "[b?] and [a?; b?]", cited=("b", "a")),
-    Case("cite-in-math-is-not", r"$\cite{a}$", cited=(), errors=[r"$\cite{a}$"]),
+    Case("cite-in-math", r"$x \cite{a}$", inline=[r"x \text{[a?]}"], cited=("a",)),
     Case("cite-bad-key", r"\cite{a b} \cite{a;b}", r"\cite{a b} \cite{a;b}", cited=()),
     Case(
         "cite-in-heading",
@@ -500,7 +500,7 @@ def test_resolver_is_called_once_with_every_key():
         return resolve(keys)
 
     render(r"\cite{b} \cite{DBLP:a, b} `\cite{c}` $\cite{d}$", resolve_citations=spy)
-    assert calls == [["b", "a"]]
+    assert calls == [["b", "a", "d"]]  # a citation inside a formula counts, one in code not
 
 
 def test_resolver_is_not_called_without_citations():
@@ -532,7 +532,7 @@ def test_normalize_cite_key():
     assert normalize_cite_key("journals/corr/1611.03530") == "journals/corr/1611.03530"
 
 
-def test_extract_citation_keys_skips_code_and_math():
+def test_extract_citation_keys_skips_code_but_not_math():
     source = "\n".join(
         [
             r"\cite{DBLP:a, b} and \cite{b}",
@@ -543,13 +543,36 @@ def test_extract_citation_keys_skips_code_and_math():
             r"\cite{c}",
         ]
     )
-    assert extract_citation_keys(source) == ["a", "b", "c"]
+    assert extract_citation_keys(source) == ["a", "b", "in-math", "c"]
 
 
 def test_headings_get_prefixed_unique_ids():
     doc = render("# Intro\n\n# Intro\n\n## The $\\alpha$ part")
     ids = [h.attrs.get("id") for h in doc.root.find_all() if h.tag in ("h3", "h4")]
-    assert ids == ["s-intro", "s-intro_1", "s-the-alpha-part"]
+    digest = ids[0].split("-")[1]
+    assert re.fullmatch(r"[0-9a-f]{6}", digest)
+    assert ids == [f"s-{digest}-intro", f"s-{digest}-intro_1", f"s-{digest}-the-alpha-part"]
+
+
+def test_two_summaries_on_one_page_never_share_an_id():
+    first = render("# Intro\n\nA claim.[^1]\n\n[^1]: Source.")
+    second = render("# Intro\n\nAnother claim.[^1]\n\n[^1]: Elsewhere.")
+    ids = [
+        {n.attrs["id"] for n in doc.root.find_all() if "id" in n.attrs} for doc in (first, second)
+    ]
+    assert len(ids[0]) == 3 and len(ids[1]) == 3  # heading, footnote, back-reference
+    assert not ids[0] & ids[1]
+
+
+def test_a_summary_cannot_take_over_another_summarys_anchors():
+    victim = render("Claim.[^1]\n\n[^1]: Source.\n\n# Intro")
+    taken = sorted(n.attrs["id"] for n in victim.root.find_all() if "id" in n.attrs)
+    attack = "\n\n".join(
+        f'<h3 id="{i}">x</h3> <sup id="{i}">y</sup> <li id="{i}">z</li>' for i in taken
+    )
+    doc = render(attack)
+    assert doc.root.find_all("h3") and doc.root.find_all("sup")  # the right page: tags kept
+    assert not [n for n in doc.root.find_all() if n.attrs.get("id") in taken]
 
 
 def test_heading_levels_are_capped_at_h6():
@@ -712,13 +735,14 @@ def test_macros_serve_one_document_only():
 
 
 def test_markdown_crash_falls_back_to_plain_paragraphs(monkeypatch):
-    def crash(text, digest):
-        raise RecursionError("maximum recursion depth exceeded")
+    def crash(function, args, *, seconds):
+        raise RuntimeError("RecursionError: maximum recursion depth exceeded")
 
-    monkeypatch.setattr("summaries.rendering._markdown_to_html", crash)
+    monkeypatch.setattr("summaries.render_worker.run", crash)
     doc = render("> > > *deep* $x$\n\nnext \\cite{conf/nips/RenHGS15}")
     assert [p.tag for p in doc.root.find_all()][:1] == ["p"]
     assert doc.text == "> > > *deep* ⟨x⟩ next [Ren et al., 2015]"
+    assert "could not be read" in doc.result.degraded
 
 
 def test_math_survives_a_restarted_katex_context():

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import pytest
 
-from summaries import katex, rendering
+from summaries import katex, render_worker, rendering
 from summaries.rendering import render_markdown
 from tests import corpora
 from tests.summaries.test_rendering import parse
 
-# Markdown's time limit, then KaTeX's budget, plus slack for a busy machine.
-WORST_CASE_SECONDS = rendering.MARKDOWN_SECONDS + katex.TIME_BUDGET_SECONDS + 5
+# Markdown's time limit and KaTeX's budget, plus slack for a machine busy with other tests
+# (and for starting a fresh render worker after one was stopped); bench/render_bench.py
+# measures the real figures.
+WORST_CASE_SECONDS = rendering.MARKDOWN_SECONDS + katex.TIME_BUDGET_SECONDS + 8
+WORST_CASE_CPU_SECONDS = 2.5
+HANG_SECONDS = 60
 
 XSS_DIR = corpora.XSS
 
@@ -246,21 +251,21 @@ PATHOLOGICAL = {
 @pytest.mark.parametrize("source", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
 def test_pathological_input_renders_in_bounded_time(source):
     assert len(source) <= 101_000
+    # The work is measured as CPU time (this process's and its render worker's), which a
+    # machine busy with other tests does not inflate; the wall clock only catches hangs.
+    worker_cpu, started_cpu = render_worker.cpu_seconds, time.process_time()
     started = time.monotonic()
     html = render_markdown(source).html
     elapsed = time.monotonic() - started
-    assert elapsed < WORST_CASE_SECONDS, f"took {elapsed:.1f}s"
+    cpu = time.process_time() - started_cpu + render_worker.cpu_seconds - worker_cpu
+    assert cpu < WORST_CASE_CPU_SECONDS, f"took {cpu:.1f}s of CPU"
+    assert elapsed < HANG_SECONDS, f"took {elapsed:.1f}s"
     assert html.strip()
     assert_harmless(html)
 
 
 def test_markdown_that_runs_too_long_falls_back_to_plain_paragraphs(monkeypatch):
-    def endless(text, digest):
-        while True:
-            pass
-
-    monkeypatch.setattr(rendering, "MARKDOWN_SECONDS", 0.3)
-    monkeypatch.setattr(rendering, "_markdown_to_html", endless)
+    monkeypatch.setattr(rendering, "MARKDOWN_SECONDS", 0.000_001)  # its worker is killed
     started = time.monotonic()
     rendered = render_markdown("First *para* with $x$ and <b>.\n\nSecond \\cite{k}.")
     assert time.monotonic() - started < 3
@@ -269,9 +274,23 @@ def test_markdown_that_runs_too_long_falls_back_to_plain_paragraphs(monkeypatch)
     assert "First *para* with" in root.raw_text() and "<b>." in root.raw_text()
     assert root.find_all(class_="katex") and not root.find_all("b")
     assert rendered.cited_keys == ("k",)
+    assert "took too long" in rendered.degraded
     monkeypatch.undo()
-    time.sleep(0.5)  # no stray interruption may arrive after the limit was released
-    assert parse(render_markdown("*fine*").html).find_all("em")
+    for _ in range(60):  # a fresh worker replaces the stopped one (slowly on a busy machine)
+        again = render_markdown("*fine*")
+        if not again.degraded:
+            break
+        time.sleep(0.5)
+    assert parse(again.html).find_all("em") and again.degraded == ""
+
+
+def test_no_thread_is_ever_interrupted_to_bound_a_render():
+    source = (rendering.__file__, render_worker.__file__)
+    for path in source:
+        text = open(path, encoding="utf-8").read()
+        assert "SetAsyncExc" not in text and "ctypes" not in text
+    render_markdown("# a $x$")
+    assert not [t for t in threading.enumerate() if "watchdog" in t.name]
 
 
 def test_nothing_typed_is_lost_on_pathological_input():

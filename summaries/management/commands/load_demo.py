@@ -9,7 +9,15 @@ from accounts.models import User
 from papers.models import Paper, PaperAlias, Venue
 from shortscience.pagecache import content_changed
 from summaries import demo
-from summaries.models import Summary, Vote
+from summaries.models import Summary, Vote, render_comment_source
+from summaries.voting import SETTLING_TIME, recompute_reputation
+
+# The demo site looks lived in: the newest summary is a few days old, writers joined well
+# before their first summary, and votes came a day after the summary (so they have settled).
+NEWEST_SUMMARY_AGE = SETTLING_TIME + datetime.timedelta(days=2)
+SUMMARY_SPACING = datetime.timedelta(days=3, hours=1)
+JOINED_BEFORE_FIRST_SUMMARY = datetime.timedelta(days=30)
+VOTE_DELAY = datetime.timedelta(days=1)
 
 
 class Command(BaseCommand):
@@ -63,6 +71,8 @@ class Command(BaseCommand):
                 key=alias, defaults={"paper": Paper.objects.get(bibtex_key=key)}
             )
 
+        now = timezone.now()
+        oldest_summary = now - NEWEST_SUMMARY_AGE - SUMMARY_SPACING * len(demo.SUMMARIES)
         users = {}
         for username, display_name, bio, orcid in demo.USERS:
             user, new = User.objects.get_or_create(
@@ -73,20 +83,21 @@ class Command(BaseCommand):
                     "orcid": orcid,
                     "email": f"{username}@example.org",
                     "email_confirmed": True,
+                    "date_joined": oldest_summary - JOINED_BEFORE_FIRST_SUMMARY,
                 },
             )
             if new:
                 user.set_unusable_password()
-                user.save(update_fields=["password"])
+                user.render_bio(render_comment_source)
+                user.save(update_fields=["password", "bio_html"])
                 created["users"] += 1
             users[username] = user
 
-        now = timezone.now()
         for age, (username, key, anonymous, source) in enumerate(demo.SUMMARIES):
             paper = Paper.objects.get(bibtex_key=key)
             if Summary.objects.filter(paper=paper, author=users[username]).exists():
                 continue
-            when = now - datetime.timedelta(days=3 * age + 1, hours=age)
+            when = now - NEWEST_SUMMARY_AGE - SUMMARY_SPACING * age
             summary = Summary(
                 paper=paper,
                 author=users[username],
@@ -103,7 +114,9 @@ class Command(BaseCommand):
             summary = Summary.objects.get(paper__bibtex_key=key, author=users[writer])
             for voter in voters:
                 _, new = Vote.objects.get_or_create(
-                    summary=summary, user=users[voter], defaults={"value": 1}
+                    summary=summary,
+                    user=users[voter],
+                    defaults={"value": 1, "created": summary.created + VOTE_DELAY},
                 )
                 created["votes"] += new
             score = summary.votes.aggregate(total=Sum("value"))["total"] or 0
@@ -111,6 +124,17 @@ class Command(BaseCommand):
                 summary.score = score
                 summary.save()
 
+        # What the daily job runs, so the writers page shows reputations at once.
+        recompute_reputation()
         content_changed()
-        made = ", ".join(f"{n} {what}" for what, n in created.items())
-        self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({made} new)."))
+        self.stdout.write(self.style.SUCCESS(describe_loaded(created)))
+
+
+def describe_loaded(created):
+    """'Demo data: added 16 papers, 3 writers and 8 summaries.' naming only what was added."""
+    names = {"users": "writers"}
+    added = [f"{n} {names.get(what, what)}" for what, n in created.items() if n]
+    if not added:
+        return "Demo data is already loaded; nothing new to add."
+    listed = ", ".join(added[:-1]) + " and " + added[-1] if len(added) > 1 else added[0]
+    return f"Demo data: added {listed}."
