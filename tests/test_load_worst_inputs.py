@@ -20,6 +20,7 @@ from tests.test_faults import GUNICORN, ROOT, clean_environ, fetch, static_root 
 PORTS = range(9300, 9400)  # this suite's share of the machine's ports
 ATTACK_SECONDS = 15
 ATTACK_REPEATS = 3
+QUIET_MAX_SECONDS = 0.35
 CSRF = "loadtestcsrftokenloadtestcsrftok"  # an unmasked 32-character secret, as Django accepts
 
 SEED = r"""
@@ -250,10 +251,12 @@ def test_worst_inputs_concurrently_leave_other_pages_answering_within_a_second(s
             i += 1
             time.sleep(0.05)
 
-    # The same pages without attacks first: on a machine shared with other work (the suite's
-    # own parallel workers, other jobs), the limit grows with what the machine can do alone.
+    # The same pages without attacks first: a 1 s bound means nothing on a machine that
+    # already takes a large part of it alone (other jobs sharing its cores).
     quiet = [_get(base, pages[i % len(pages)])[1] for i in range(3 * len(pages))]
-    limit = max(1.0, 3 * max(quiet))
+    if max(quiet) > QUIET_MAX_SECONDS:
+        pytest.skip(f"the machine alone takes {max(quiet):.2f} s for these pages: too busy")
+    limit = 1.0
 
     attackers = [threading.Thread(target=attack, args=(name,)) for name in attacks]
     reader = threading.Thread(target=visit)
