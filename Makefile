@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Links built for the outside (e-mails, feeds, canonical tags, the API) follow HOST and PORT.
 DEV_ENV := DJANGO_DEBUG=1 SITE_URL=http://$(HOST):$(PORT)
 
-.PHONY: run test check lint format migrate demo bench chromium clean backup restore
+.PHONY: run test check lint format migrate demo bench traffic chromium clean backup restore
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -61,14 +61,19 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Lint, check migrations are complete, then run the tests
+## Lint, check migrations are complete and the apps' layers (.importlinter), then test
 check: lint
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
 	$(MAKE) test
 
 ## Benchmarks against PostgreSQL (see docs/benchmarks.md)
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py
+
+## Traffic benchmark: a long tail of pages while writes go on (see docs/benchmarks.md)
+traffic: $(VENV)/.dev
+	$(BIN)/python bench/traffic.py
 
 # Backups use the configured database (DATABASE_URL, else SQLite); see docs/operations.md.
 BACKUP_ENV := $(if $(DJANGO_SECRET_KEY),,DJANGO_DEBUG=1)

@@ -6,6 +6,7 @@ from django.utils.html import format_html, format_html_join
 
 from summaries import moderation
 from summaries.admin import ReasonActionForm
+from summaries.invalidation import writers_changed
 from summaries.models import Comment, Report, Summary, Vote
 
 from . import outbox
@@ -59,6 +60,11 @@ class UserAdmin(BaseUserAdmin):
     action_form = ReasonActionForm
     actions = ["ban_selected", "ban_and_hide_content", "unban_selected", "hide_all_content"]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"display_name", "username", "is_active"} & set(form.changed_data):
+            writers_changed(user_ids=[obj.pk])  # shown on their cards, comments and profile
 
     def has_ban_permission(self, request):
         return request.user.has_perm("accounts.ban_user")

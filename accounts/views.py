@@ -10,14 +10,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from shortscience import ratelimit
+from shortscience import pagecache, ratelimit
+from shortscience.pagecache import tag
+from summaries import exporting
+from summaries.account_deletion import delete_account
 from summaries.cards import summary_cards
+from summaries.invalidation import writers_changed
 from summaries.models import Summary, render_comment_source
 from summaries.pagination import paginate
 from summaries.readership import readership
 
-from . import exporting, outbox
-from .deletion import delete_account
+from . import outbox
 from .forms import (
     ChangeEmailForm,
     DeleteAccountForm,
@@ -42,6 +45,7 @@ def profile(request, username):
     person = get_object_or_404(User.objects.with_username(username), is_active=True)
     if person.username != username:
         return redirect(person, permanent=True)
+    pagecache.depends_on(request, tag("user", person.pk))
     summaries = Summary.objects.filter(author=person)
     if request.user == person:
         summaries = summaries.filter(deleted_at__isnull=True)
@@ -70,6 +74,7 @@ def legacy_profile(request):
 
 @require_GET
 def user_list(request):
+    pagecache.depends_on(request, pagecache.SITE_LISTINGS)
     writers = User.objects.filter(is_active=True, public_summary_count__gt=0).order_by(
         "-reputation", "-public_summary_count", "username"
     )
@@ -205,6 +210,8 @@ def account_settings(request):
             user = form.save(commit=False)
             user.render_bio(render_comment_source)
             user.save()
+            if {"display_name", "bio"} & set(form.changed_data):  # shown on cards and profile
+                writers_changed(user_ids=[request.user.pk])
             messages.success(request, "Your settings are saved.")
             return redirect("accounts:settings")
     elif request.method == "GET":

@@ -97,7 +97,7 @@ def generate(rng):
     from accounts.models import User
     from papers import search
     from papers.models import Author, Authorship, Keyword, Paper, Venue
-    from summaries import rendering
+    from summaries import rendering, teasers
     from summaries.models import Citation, Comment, Summary, Vote, citation_targets, hotness
 
     started = time.perf_counter()
@@ -209,6 +209,7 @@ def generate(rng):
                         author=writer,
                         source=source,
                         html=html,
+                        teaser=teasers.cut(html),
                         html_version=rendering.PIPELINE_VERSION,
                         plain_text=text,
                         created=created,

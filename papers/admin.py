@@ -8,7 +8,7 @@ from django.utils.text import Truncator
 from summaries import moderation
 from summaries.models import resolve_waiting_citations
 
-from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue
+from .models import Author, Authorship, Keyword, Paper, PaperAlias, Venue, touch_papers
 
 
 @admin.register(Venue)
@@ -86,6 +86,8 @@ class PaperAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         paper = form.instance
+        touch_papers(Paper.objects.filter(pk=paper.pk))  # its authors or keywords may be new
+        Paper.objects.filter(pk=paper.pk).update_search_vectors()
         resolve_waiting_citations(
             keys=[paper.bibtex_key, *paper.aliases.values_list("key", flat=True)]
         )

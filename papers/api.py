@@ -8,13 +8,15 @@ from django.http import Http404, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from shortscience import pagecache
 from shortscience.links import absolute_url
 from shortscience.methods import api_preflight
+from shortscience.pagecache import tag
 from summaries.models import Summary
 from summaries.pagination import paginate
 
 from .models import Paper
-from .search import paper_named_by, papers_named_by
+from .search import papers_named_by
 
 API_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_BATCH = 100
@@ -91,10 +93,11 @@ def summary_json(summary):
     }
 
 
-def _get_paper(identifier):
-    paper = paper_named_by(identifier)
+def _get_paper(request, identifier):
+    paper = Paper.objects.find(identifier)
     if paper is None:
         raise Http404("No paper with that key, arXiv id or DOI.")
+    pagecache.depends_on(request, tag("paper", paper.pk))
     return Paper.objects.for_listing().get(pk=paper.pk)
 
 
@@ -121,7 +124,7 @@ def index(request):
 def paper_detail(request, identifier):
     """A paper by key, alias, arXiv id or DOI with its public summaries, best first; 404 when it
     has none, so "is there a summary of this paper?" is one request."""
-    paper = _get_paper(identifier)
+    paper = _get_paper(request, identifier)
     summaries = _public_summaries_of(paper)
     if not summaries:
         raise Http404("No public summary of this paper yet.")
@@ -130,13 +133,14 @@ def paper_detail(request, identifier):
 
 @api_view
 def paper_summaries(request, identifier):
-    paper = _get_paper(identifier)
+    paper = _get_paper(request, identifier)
     summaries = _public_summaries_of(paper)
     return {"paper": paper_json(paper), "summaries": [summary_json(s) for s in summaries]}
 
 
 @api_view
 def latest_summaries(request):
+    pagecache.depends_on(request, pagecache.SITE_LISTINGS)
     page = paginate(request, Summary.objects.public().for_listing().recent(), clamp=False)
     next_url = None
     if page.has_next():

@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from django.db import connections, router, transaction
 from django.db.models import Field, ForeignObject, Lookup
 
-from summaries.models import resolve_waiting_citations
-
 from . import search
 from .bibtex import MAX_ENTRY_CHARS, EntryError, ParsedEntry, ParseResult
+from .invalidation import papers_changed
 from .models import (
     Author,
     Authorship,
@@ -43,6 +42,7 @@ from .models import (
     Venue,
     title_key_for,
 )
+from .signals import papers_arrived
 
 logger = logging.getLogger(__name__)
 
@@ -695,6 +695,8 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
         if item.updates:
             fields = {("venue_id" if n == "venue" else n): v for n, v in item.updates.items()}
             Paper.objects.filter(pk=paper_ids[item.paper_key]).update(**fields, updated=now)
+    # Filled-in papers show more; new papers are shown nowhere yet.
+    papers_changed([paper_ids[item.paper_key] for item in update_items])
 
     with_authors = [(paper_ids[i.entry.key], i.entry) for i in new_items if i.entry.authors]
     with_authors += [(paper_ids[i.paper_key], i.entry) for i in update_items if i.fill_authors]
@@ -758,7 +760,7 @@ def apply_import(plan: ImportPlan, *, source: str, user=None) -> ImportResult:
         )
     arrived = result.created + result.aliased
     for chunk in _chunks(arrived):
-        resolve_waiting_citations(keys=chunk)
+        papers_arrived.send(sender=Paper, keys=chunk)
     if user is not None:
         logger.info(
             "%s imported BibTeX: %d created, %d updated, %d aliased",

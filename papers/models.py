@@ -4,12 +4,16 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
-from .bibtex import key_problem, normalize_key, normalize_title
+from .bibtex import arxiv_key, key_problem, normalize_key, normalize_title, resolve_identifier
+from .invalidation import papers_changed, venue_changed
 from .links import is_web_url, validate_web_url, validate_web_url_list
 
+# Proxies and browsers may merge the two slashes of a URL pasted into a path.
 ARXIV_NEW_STYLE = re.compile(r"^\d{4}\.\d{4,5}$")
+_MERGED_SCHEME_SLASHES = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
 
 
 def validate_bibtex_key(value):
@@ -41,6 +45,12 @@ class Venue(models.Model):
     def __str__(self):
         return self.short_name or self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if not kwargs.get("force_insert"):
+            venue_changed(self.pk)
+            touch_papers(self.papers.all())  # headers show the venue's name
+
     def get_absolute_url(self):
         return reverse("papers:venue", args=[self.key])
 
@@ -71,8 +81,10 @@ class Author(models.Model):
     def save(self, *args, **kwargs):
         renaming = not self._state.adding
         super().save(*args, **kwargs)
-        if renaming:  # A renamed author changes what their papers are found by.
-            Paper.objects.filter(pk__in=self.authorships.values("paper_id")).update_search_vectors()
+        if renaming:  # A renamed author changes what their papers are found by and show.
+            papers = Paper.objects.filter(pk__in=self.authorships.values("paper_id"))
+            papers.update_search_vectors()
+            touch_papers(papers)
 
     def get_absolute_url(self):
         return reverse("papers:author", args=[self.slug])
@@ -102,12 +114,25 @@ class Keyword(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if not kwargs.get("force_insert"):
+            touch_papers(self.papers.all())
+
     def get_absolute_url(self):
         return reverse("papers:keyword", args=[self.name])
 
     @property
     def is_topic(self):
         return self.name.lower() not in BOOKKEEPING_KEYWORDS
+
+
+def touch_papers(papers):
+    """Mark `papers` (a queryset) changed: their headers and the pages showing them end."""
+    ids = list(papers.values_list("pk", flat=True))
+    if ids:
+        Paper.objects.filter(pk__in=ids).update(updated=timezone.now())
+        papers_changed(ids)
 
 
 class PaperQuerySet(models.QuerySet):
@@ -128,29 +153,47 @@ class PaperQuerySet(models.QuerySet):
 
     def update_search_vectors(self):
         """Re-index these papers for search: title, authors, abstract, keywords and the text of
-        their public summaries. Paper.save(), set_authors(), set_keywords() and summary saves
-        call it; code that writes papers in bulk (an import, a queryset .update()) must call it
-        on what it wrote, e.g. `Paper.objects.filter(pk__in=ids).update_search_vectors()`."""
+        their public summaries. The write functions call it (set_authors(), set_keywords(),
+        imports, the admin, summary saves), not Paper.save(); code that writes papers in
+        bulk (a queryset .update()) must call it on what it wrote, e.g.
+        `Paper.objects.filter(pk__in=ids).update_search_vectors()`."""
         from . import search
 
         search.reindex(self)
 
     def find(self, identifier):
-        """The paper behind a key, an alias key, an arXiv id or a DOI, or None."""
-        identifier = identifier.strip()
-        if identifier.lower().startswith("dblp:"):
-            identifier = identifier[5:]
-        paper = self.filter(bibtex_key=identifier).first()
-        if paper:
-            return paper
-        alias = PaperAlias.objects.select_related("paper").filter(key=identifier).first()
-        if alias:
-            return alias.paper
-        if ARXIV_NEW_STYLE.match(identifier):
-            return self.filter(arxiv_id=identifier).first()
-        if identifier.startswith("10.") and "/" in identifier:
-            return self.filter(doi=identifier.lower()).first()
-        return None
+        """The one resolver of paper identifiers: the paper named by its BibTeX key (`DBLP:`
+        allowed), an alias key, an arXiv id in any form (`1506.01497v3`, `arXiv:1506.01497`,
+        an arxiv.org URL), a DOI (bare, `doi:`, a doi.org URL) or a dblp URL; or None.
+        Views, feeds, the API, search and the editor all go through it."""
+        text = _MERGED_SCHEME_SLASHES.sub(r"\1://", identifier.strip())
+        if not text or len(text) > 1000:
+            return None
+        if text.lower().startswith("dblp:"):
+            text = text[5:]
+        found = self._by_key(text)
+        if found is not None:
+            return found
+        identified = resolve_identifier(text)
+        if identified is None:
+            return None
+        kind, value = identified
+        if kind == "arxiv":
+            return (
+                self.filter(models.Q(arxiv_id=value) | models.Q(bibtex_key=arxiv_key(value)))
+                .order_by("pk")
+                .first()
+            )
+        if kind == "doi":
+            return self.filter(doi=value.lower()).order_by("pk").first()
+        return self._by_key(value) if value != text else None
+
+    def _by_key(self, key):
+        paper = self.filter(bibtex_key=key).first()
+        if paper is None:
+            alias = PaperAlias.objects.filter(key=key).values_list("paper_id", flat=True).first()
+            paper = self.filter(pk=alias).first() if alias else None
+        return paper
 
     def find_many(self, identifiers, *, chunk=500):
         """{identifier: paper} for those of `identifiers` that `find` would resolve, in a
@@ -248,8 +291,14 @@ class Paper(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "title" in update_fields:
             kwargs["update_fields"] = {*update_fields, "title_key"}
+        editing = not self._state.adding
+        if editing:
+            papers_changed([self.pk])  # the venue and year pages it was on
         super().save(*args, **kwargs)
-        Paper.objects.filter(pk=self.pk).update_search_vectors()
+        if editing:
+            papers_changed([self.pk])
+        # Not indexed here: the write functions that add or edit papers index what they wrote
+        # (set_authors, set_keywords, imports, the admin), once the paper is complete.
 
     def get_absolute_url(self):
         return reverse("papers:detail", args=[self.bibtex_key])
@@ -308,11 +357,13 @@ class Paper(models.Model):
             author, _ = Author.objects.get_or_create(slug=slug, defaults={"name": name})
             Authorship.objects.create(paper=self, author=author, position=position)
         Paper.objects.filter(pk=self.pk).update_search_vectors()
+        touch_papers(Paper.objects.filter(pk=self.pk))
 
     def set_keywords(self, names):
         keywords = [Keyword.objects.get_or_create(name=name[:100])[0] for name in names if name]
         self.keywords.set(keywords)
         Paper.objects.filter(pk=self.pk).update_search_vectors()
+        touch_papers(Paper.objects.filter(pk=self.pk))
 
 
 class Authorship(models.Model):

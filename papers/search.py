@@ -144,10 +144,18 @@ def _marked_html(snippet):
     return mark_safe(text.replace(START, "<mark>").replace(STOP, "</mark>"))
 
 
-def _public_summaries():
-    from summaries.models import Summary  # summaries depends on papers, not the reverse
+# The public summaries whose text is part of a paper's search document: a function returning
+# a queryset, registered by the summaries app (which depends on papers, not the reverse).
+_summary_source = None
 
-    return Summary.objects.public()
+
+def index_summaries_from(public_summaries):
+    global _summary_source
+    _summary_source = public_summaries
+
+
+def _public_summaries():
+    return _summary_source()
 
 
 # PostgreSQL ---------------------------------------------------------------------------------
@@ -435,18 +443,9 @@ def paper_named_by(text):
     text = text.strip()
     if not text or len(text) > 300 or any(char.isspace() for char in text):
         return None
-    found = resolve_identifier(text)
-    if found:
-        kind, value = found
-        if kind == "arxiv":
-            return Paper.objects.filter(arxiv_id=value).first() or Paper.objects.find(
-                arxiv_key(value)
-            )
-        if kind == "doi":
-            return Paper.objects.filter(doi=value.lower()).first()
-        return Paper.objects.find(value)
-    # Plain words: not worth two queries for a key that no one would pick.
-    return None
+    if resolve_identifier(text) is None:
+        return None  # plain words: not worth the lookups for a key that no one would pick
+    return Paper.objects.find(text)
 
 
 def papers_named_by(texts):

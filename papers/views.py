@@ -15,8 +15,9 @@ from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
-from shortscience import ratelimit
+from shortscience import pagecache, ratelimit
 from shortscience.heavywork import Busy, heavy_work
+from shortscience.pagecache import tag
 from summaries.cards import paper_cards, shared_fragment, summary_cards
 from summaries.models import Citation, Comment, Summary
 from summaries.pagination import paginate
@@ -25,7 +26,7 @@ from . import badges, bibtex, lookup, search, sharing
 from .bibtex_export import bibtex_for_papers, paper_bibtex
 from .forms import AddPapersForm, digest_of
 from .importing import ALIAS, NEW, UPDATE, apply_import, plan_import, quiet_bibtexparser
-from .models import Author, Keyword, Paper, PaperAlias, Venue
+from .models import Author, Keyword, Paper, Venue
 from .search_form import SearchForm
 
 # Proxies and browsers may merge the two slashes of a URL pasted into a path.
@@ -34,14 +35,13 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
 def _get_paper_or_redirect(key, *, to=None):
-    """The paper with this key, or a redirect to it when the key is an alias, an arXiv id or a
-    DOI; 404 otherwise. `to` names the page of the paper to redirect to (its detail page by
-    default)."""
+    """The paper with this key, or a redirect to it when the key names it otherwise (an alias,
+    an arXiv id, a DOI: Paper.objects.find); 404 otherwise. `to` names the page of the paper to
+    redirect to (its detail page by default)."""
     paper = Paper.objects.for_listing().filter(bibtex_key=key).first()
     if paper:
         return paper, None
-    alias = PaperAlias.objects.select_related("paper").filter(key=key).first()
-    target = alias.paper if alias else Paper.objects.find(key) or _find_by_identifier(key)
+    target = Paper.objects.find(key)
     if target is None:
         raise Http404(f"No paper with the key {key!r}.")
     if to:
@@ -49,25 +49,16 @@ def _get_paper_or_redirect(key, *, to=None):
     return None, redirect(target, permanent=True)
 
 
-def _find_by_identifier(text):
-    """The paper behind an arXiv id in any spelling (arXiv:1706.03762v2, an arxiv.org URL)
-    or a DOI URL, or None."""
-    identified = bibtex.resolve_identifier(_MERGED_SCHEME_SLASHES.sub(r"\1://", text))
-    if identified is None:
-        return None
-    kind, value = identified
-    if kind == "arxiv":
-        papers = Paper.objects.filter(arxiv_id=value) | Paper.objects.filter(
-            bibtex_key=bibtex.arxiv_key(value)
-        )
-        return papers.order_by("pk").first()
-    if kind == "doi":
-        return Paper.objects.filter(doi=value).order_by("pk").first()
-    return Paper.objects.find(value) if value != text else None
+def _depends_on_paper(request, key):
+    """Declare, before reading it, that the page shows the paper with this key."""
+    paper_id = Paper.objects.filter(bibtex_key=key).values_list("pk", flat=True).first()
+    if paper_id:
+        pagecache.depends_on(request, tag("paper", paper_id))
 
 
 @require_GET
 def paper_detail(request, key):
+    _depends_on_paper(request, key)
     paper, redirection = _get_paper_or_redirect(key)
     if redirection:
         return redirection
@@ -97,7 +88,7 @@ def paper_detail(request, key):
             "json_ld": sharing.scholarly_article(paper, public, card),
             "bibtex": paper_bibtex(paper),
             "summaries": summaries,
-            "cards": summary_cards(request, summaries, heading=None, comments=True),
+            "cards": summary_cards(request, summaries, heading=None, comments=True, whole=True),
             "own_summary": own_summary,
             "related": shared_fragment(
                 request, "papers/related.html", lambda: _related(paper), "related", paper.pk
@@ -164,6 +155,7 @@ def legacy_venue(request):
 
 @require_GET
 def venue_list(request):
+    pagecache.depends_on(request, pagecache.SITE_LISTINGS)
     venues = list(
         Venue.objects.annotate(
             summary_count=Coalesce(Sum("papers__public_summary_count"), 0)
@@ -182,6 +174,9 @@ def venue_list(request):
 
 @require_GET
 def venue_detail(request, key, year=None):
+    venue_id = Venue.objects.filter(key=key).values_list("pk", flat=True).first()
+    if venue_id:
+        pagecache.depends_on(request, tag("venue", venue_id))
     venue = get_object_or_404(Venue, key=key)
     years = list(
         Paper.objects.filter(venue=venue, public_summary_count__gt=0, year__isnull=False)
@@ -218,6 +213,7 @@ YEARS = range(1, 10000)
 def year_detail(request, year):
     if year not in YEARS:
         raise Http404("No such year.")
+    pagecache.depends_on(request, tag("year", year))
     summaries = (
         Summary.objects.public().filter(paper__year=year).with_vote_of(request.user).best_first()
     )
@@ -238,6 +234,7 @@ def search_page(request):
     filters = request.GET.copy()
     filters.pop("page", None)
     if query:
+        pagecache.depends_on(request, pagecache.SEARCH)
         paper = search.paper_named_by(query)
         if paper:
             return redirect(paper)
@@ -294,6 +291,7 @@ def author_detail(request, slug):
 
 @require_GET
 def keyword_detail(request, name):
+    pagecache.depends_on(request, pagecache.SITE_LISTINGS)
     keyword = get_object_or_404(Keyword, name=name)
     summaries = Summary.objects.public().filter(paper__keywords=keyword)
     page = paginate(request, summaries.with_vote_of(request.user).best_first())
@@ -468,6 +466,7 @@ def _bibtex_response(text, filename):
 
 @require_GET
 def paper_bibtex_view(request, key):
+    _depends_on_paper(request, key)
     paper, redirection = _get_paper_or_redirect(key, to="papers:bibtex")
     if redirection:
         return redirection

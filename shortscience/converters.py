@@ -10,7 +10,3 @@ class BibKeyConverter:
 
     def to_url(self, value):
         return value
-
-
-class VenueKeyConverter(BibKeyConverter):
-    pass

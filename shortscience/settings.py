@@ -156,9 +156,26 @@ if REDIS_URL:
     # Sessions read from Redis, written through to the database, which stays their record:
     # a signed-in request is spared a query.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    CACHE_VERSIONS_ALIAS = CACHE_PAGES_ALIAS = "default"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # The versions of what pages show, and the cached pages, which every process must
+        # share (shortscience/pagecache.py): tables in the database, created by a migration.
+        "versions": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "shortscience_cache_versions",
+            "TIMEOUT": None,
+            "OPTIONS": {"MAX_ENTRIES": 2_000_000},
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "shortscience_cache_pages",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        },
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    CACHE_VERSIONS_ALIAS, CACHE_PAGES_ALIAS = "versions", "pages"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
@@ -219,11 +236,9 @@ TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 1800)
 # Where suspended writers send their appeal (shown to them at log-in).
 MODERATORS_EMAIL = env_str("MODERATORS_EMAIL", "moderators@shortscience.local")
 
-# Whole pages for anonymous readers, invalidated by every write (shortscience/pagecache.py).
-# Needs a cache shared by all processes, so it defaults to on only with Redis.
-PAGE_CACHE_SECONDS = (
-    env_int("PAGE_CACHE_SECONDS", 600) if env_bool("PAGE_CACHE", bool(REDIS_URL)) else 0
-)
+# Whole pages for anonymous readers, kept under the versions of the data they show and ended
+# by the writes that change it (shortscience/pagecache.py); on with or without Redis.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600) if env_bool("PAGE_CACHE", True) else 0
 
 # Bounded request bodies: a summary is at most 100 KB, a BibTeX upload at most 5 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024

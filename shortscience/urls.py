@@ -41,3 +41,4 @@ urlpatterns = [
 
 if settings.BENCH_FLOOR:
     urlpatterns.append(path("bench/floor/", views.bench_floor))
+    urlpatterns.append(path("bench/floor/signed-in/", views.bench_floor_signed_in))

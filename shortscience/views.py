@@ -82,3 +82,8 @@ def csp_report(request):
 def bench_floor(request):
     """The cheapest page the stack can serve: every middleware, no query, no template."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def bench_floor_signed_in(request):
+    """The floor for signed-in readers: the same, after loading the session and the user."""
+    return HttpResponse(f"ok {request.user.is_authenticated}", content_type="text/plain")

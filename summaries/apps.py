@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import post_migrate
 
 
 class SummariesConfig(AppConfig):
@@ -12,18 +12,13 @@ class SummariesConfig(AppConfig):
         # After auth's own handler has created the permissions (apps run in INSTALLED_APPS
         # order and summaries comes last).
         post_migrate.connect(ensure_moderators_group, sender=self)
-        self.connect_content_changes()
 
-    def connect_content_changes(self):
-        """Saves and deletes of what cards and pages show end the cached ones (requests' writes
-        do already; these catch the shell, scripts and commands)."""
-        from accounts.models import User
-        from papers.models import Author, Authorship, Keyword, Paper, Venue
-        from shortscience.pagecache import content_changed_after_commit
+        from papers import search
+        from papers.signals import papers_arrived
 
-        from .models import Comment, Summary
+        from .models import Summary, resolve_waiting_citations
 
-        for model in (Summary, Comment, Paper, Authorship, Author, Venue, Keyword, User):
-            post_save.connect(content_changed_after_commit, sender=model)
-            post_delete.connect(content_changed_after_commit, sender=model)
-        m2m_changed.connect(content_changed_after_commit, sender=Paper.keywords.through)
+        search.index_summaries_from(lambda: Summary.objects.public())
+        papers_arrived.connect(
+            lambda sender, keys, **kwargs: resolve_waiting_citations(keys=keys), weak=False
+        )

@@ -2,11 +2,12 @@
 
 Most of a card is the same for every reader who may see it: its paper's header and the
 summary's byline and text (includes/paper_header.html and includes/summary_article.html).
-When the page cache has a cache that all processes share (PAGE_CACHE_SECONDS; a per-process
-cache could not be told that content changed), those parts are kept as HTML fragments under
-the site-wide content version, which every write bumps: a page fetches all of its fragments
-with one get_many, renders only the missing ones and stores them with one set_many. Without it
-every card is rendered from the same templates.
+Those parts are kept as HTML fragments in the default cache, keyed by the data they show (a
+header by its paper's last change, an article by a digest of what it prints), so no write
+needs to end them and a per-process cache is as correct as a shared one: a page fetches all
+of its fragments with one get_many, renders only the missing ones and stores them with one
+set_many. List pages show each summary's teaser (cut at save time, summaries/teasers.py);
+the paper's own page shows summaries whole.
 
 The rest is personal and never cached: the footer (vote form with the CSRF token and the
 reader's vote, Edit, History, Report, "Log in to vote"), the badge that tells the writer of an
@@ -31,7 +32,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 
 from papers.models import Paper
-from shortscience.pagecache import request_content_version
+from shortscience import pagecache
 
 from .models import Summary
 
@@ -53,27 +54,30 @@ class Card:
     article: SafeString = SafeString()  # byline, text, footer and comments; closed
 
 
-def summary_cards(request, summaries, *, heading="h2", comments=False):
+def summary_cards(request, summaries, *, heading="h2", comments=False, whole=False):
     """Cards for `summaries`: a queryset, loaded here with what cards show and no more, or a
     list of summaries already loaded with their paper and author. `heading` is the element of
     each paper header, or None for none (the paper's own page); `comments` adds each summary's
-    comments (from `public_comments`, which the caller prefetches)."""
+    comments (from `public_comments`, which the caller prefetches); `whole` shows the whole
+    text rather than the teaser."""
     fragments = _Fragments(request)
     if isinstance(summaries, QuerySet):
-        summaries = summaries.select_related("author", "paper__venue").defer(*UNSHOWN_COLUMNS)
-        if fragments.enabled:
-            summaries = summaries.defer("html")  # read below for the fragments not found
+        summaries = summaries.select_related("author", "paper__venue").defer(
+            *UNSHOWN_COLUMNS, "teaser" if whole else "html"
+        )
     summaries = list(summaries)
-    articles = {fragments.key("s", s.pk, s.score, s.state): s for s in summaries}
-    headers = {_header_key(fragments, s.paper_id, heading): s.paper for s in summaries}
+    articles = {fragments.key("s", s.pk, _article_digest(s, whole)): s for s in summaries}
+    headers = {_header_key(fragments, s.paper, heading): s.paper for s in summaries}
     headers.pop(None, None)
     found = fragments.get_many([*headers, *articles])
 
     missing_articles = {key: s for key, s in articles.items() if key not in found}
-    _read_deferred_html(missing_articles.values())
     rendered = {
         **_render_headers({key: p for key, p in headers.items() if key not in found}, heading),
-        **_render(ARTICLE_TEMPLATE, {key: {"summary": s} for key, s in missing_articles.items()}),
+        **_render(
+            ARTICLE_TEMPLATE,
+            {key: {"summary": s, "whole": whole} for key, s in missing_articles.items()},
+        ),
     }
     fragments.set_many(rendered)
     found.update(rendered)
@@ -82,7 +86,7 @@ def summary_cards(request, summaries, *, heading="h2", comments=False):
     return [
         Card(
             paper=summary.paper,
-            header=mark_safe(found.get(_header_key(fragments, summary.paper_id, heading), "")),
+            header=mark_safe(found.get(_header_key(fragments, summary.paper, heading), "")),
             summary=summary,
             article=personal.article(found[key], summary, comments=comments),
         )
@@ -94,7 +98,7 @@ def paper_cards(request, papers, *, heading="h2"):
     """Headers for a list of papers (search results, an author's papers): `papers` need not
     come with their authors and keywords, which are read only for headers not in the cache."""
     fragments = _Fragments(request)
-    papers = [(_header_key(fragments, paper.pk, heading), paper) for paper in papers]
+    papers = [(_header_key(fragments, paper, heading), paper) for paper in papers]
     found = fragments.get_many([key for key, _ in papers])
     rendered = _render_headers({key: p for key, p in papers if key not in found}, heading)
     fragments.set_many(rendered)
@@ -105,10 +109,13 @@ def paper_cards(request, papers, *, heading="h2"):
 def shared_fragment(request, template_name, context, *key):
     """Another part of a page that is the same for every reader (the paper page's related
     papers): `template_name` rendered with `context()`, which is called, and its queries run,
-    only when the fragment is not in the cache. `key` names what it shows."""
+    only when the fragment is not in the cache. `key` names what it shows; it is kept under
+    the versions of what the view declared it shows (pagecache.depends_on)."""
     fragments = _Fragments(request)
     template = get_template(template_name)
-    name = fragments.key(_digest(template.template.source), *key)
+    name = fragments.key(
+        _digest(template.template.source), pagecache.declared_digest(request), *key
+    )
     found = fragments.get_many([name])
     if name not in found:
         found[name] = str(template.render(context()))
@@ -117,15 +124,11 @@ def shared_fragment(request, template_name, context, *key):
 
 
 class _Fragments:
-    """The shared fragments of one page, in the cache when it is one all processes share."""
+    """The shared fragments of one page, kept while the page cache is on."""
 
     def __init__(self, request):
         self.enabled = bool(settings.PAGE_CACHE_SECONDS)
-        self.prefix = (
-            f"card:{request_content_version(request)}:{_templates_digest()}:"
-            if self.enabled
-            else ""
-        )
+        self.prefix = f"card:{_templates_digest()}:" if self.enabled else ""
 
     def key(self, *parts):
         return self.prefix + ":".join(str(part) for part in parts)
@@ -138,8 +141,28 @@ class _Fragments:
             cache.set_many(fragments, settings.PAGE_CACHE_SECONDS)
 
 
-def _header_key(fragments, paper_id, heading):
-    return fragments.key("p", paper_id, heading) if heading else None
+def _header_key(fragments, paper, heading):
+    if not heading:
+        return None
+    return fragments.key("p", paper.pk, paper.updated.timestamp(), paper.venue_id, heading)
+
+
+def _article_digest(summary, whole):
+    """A digest of everything the article fragment prints."""
+    author = summary.author
+    shown = (
+        summary.html if whole else (summary.teaser or summary.html),
+        summary.score,
+        summary.state,
+        summary.moderation_reason,
+        summary.is_private,
+        summary.is_anonymous,
+        summary.created.timestamp(),
+        summary.paper.bibtex_key,
+        author and (author.pk, author.username, author.name),
+        whole,
+    )
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:24]
 
 
 def _templates_digest():
@@ -153,16 +176,6 @@ def _templates_digest():
 @functools.lru_cache(maxsize=8)
 def _digest(text):
     return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def _read_deferred_html(summaries):
-    deferred = [s for s in summaries if "html" in s.get_deferred_fields()]
-    if deferred:
-        html = dict(
-            Summary.objects.filter(pk__in=[s.pk for s in deferred]).values_list("pk", "html")
-        )
-        for summary in deferred:
-            summary.html = html[summary.pk]
 
 
 def _render_headers(papers_by_key, heading):
@@ -227,7 +240,7 @@ class _PersonalParts:
         public = summary.is_public
         links = [f'<a href="{paper_url}#{anchor}" class="permalink">[link]</a>']
         if public:
-            if self.signed_in and not is_author:
+            if summary.can_vote(self.user):  # the one rule for who may vote
                 links.append(self.vote_form(summary, anchor))
             elif not self.signed_in:
                 permalink = quote(f"{self.paper_url(key)}#{summary.anchor}")
@@ -240,7 +253,7 @@ class _PersonalParts:
                 f'<a href="{paper_url}#comments-{summary.pk}" class="comment-count">'
                 f"{count} comment{pluralize(count)}</a>"
             )
-        if is_author:
+        if summary.can_edit(self.user):
             links.append(f'<a href="{escape(self.write_url(key))}">Edit</a>')
         if public or is_author:
             links.append(f'<a href="{escape(self.history_url(summary.pk))}">History</a>')

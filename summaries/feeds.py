@@ -15,7 +15,9 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from papers.models import Keyword, Paper, Venue
+from shortscience import pagecache
 from shortscience.links import absolute_url
+from shortscience.pagecache import tag
 from shortscience.text import strip_controls
 
 from .models import Summary
@@ -100,6 +102,14 @@ class SummaryFeed(Feed):
 
     def items(self, obj):
         return self.order(self.summaries(obj).for_listing())[:FEED_LENGTH]
+
+    def tags(self, obj):
+        """What the feed shows, for the page cache."""
+        return [pagecache.SITE_LISTINGS]
+
+    def get_feed(self, obj, request):
+        pagecache.depends_on(request, *self.tags(obj))
+        return super().get_feed(obj, request)
 
     def item_title(self, summary):
         return summary.paper.title
@@ -187,6 +197,9 @@ class PaperSummaries(SummaryFeed):
     def summaries(self, paper):
         return super().summaries(paper).filter(paper=paper)
 
+    def tags(self, paper):
+        return [tag("paper", paper.pk)]
+
 
 class VenueSummaries(SummaryFeed):
     def get_object(self, request, key):
@@ -204,6 +217,9 @@ class VenueSummaries(SummaryFeed):
     def summaries(self, venue):
         return super().summaries(venue).filter(paper__venue=venue)
 
+    def tags(self, venue):
+        return [tag("venue", venue.pk)]
+
 
 class WriterSummaries(SummaryFeed):
     def get_object(self, request, username):
@@ -220,6 +236,9 @@ class WriterSummaries(SummaryFeed):
 
     def summaries(self, person):
         return super().summaries(person).filter(author=person, is_anonymous=False)
+
+    def tags(self, person):
+        return [tag("user", person.pk)]
 
 
 class KeywordSummaries(SummaryFeed):

@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 
 from papers.models import Paper, PaperAlias
 
-from . import rendering
+from . import invalidation, rendering, teasers
 
 PUBLIC_SUMMARY = Q(state="published", deleted_at__isnull=True, is_private=False)
 
@@ -122,6 +122,8 @@ class Summary(models.Model):
     source = models.TextField("Markdown source")
     html = models.TextField("rendered HTML", blank=True, editable=False)
     html_version = models.PositiveIntegerField(default=0, editable=False)
+    # What listing pages show: the opening of `html`, cut when it is rendered (teasers.py).
+    teaser = models.TextField(blank=True, editable=False)
     # Why the stored rendering is not the whole summary ("" when it is); rerender_summaries
     # tries again. And what a reader sees, as text, for search and snippets.
     render_problem = models.CharField(max_length=300, blank=True, editable=False)
@@ -165,16 +167,46 @@ class Summary(models.Model):
         return f"“{Truncator(self.paper.title).chars(60)}” by {writer}"
 
     @transaction.atomic
-    def save(self, *args, **kwargs):
-        fields = kwargs.get("update_fields")
-        cited_keys = self.render(refuse_oversized=fields is None or "source" in fields)
+    def save(self, *args, force_render=False, **kwargs):
+        """Renders only when the source (or the pipeline) changed since it was rendered: a
+        soft delete, a vote or a change of visibility does not re-render."""
+        update_fields = kwargs.get("update_fields")
+        rerender = force_render or (
+            self.needs_rendering() and (update_fields is None or "source" in update_fields)
+        )
+        cited_keys = (
+            self.render(refuse_oversized=update_fields is None or "source" in update_fields)
+            if rerender
+            else None
+        )
+        if rerender and update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                *("html", "html_version", "teaser", "render_problem", "plain_text"),
+            }
         self.hotness = hotness(self.score, self.created)
         super().save(*args, **kwargs)
-        self.sync_citations(cited_keys)
+        if cited_keys is not None:
+            self.sync_citations(cited_keys)
         refresh_public_counts(paper_id=self.paper_id, author_id=self.author_id)
+        invalidation.summaries_changed(summary_ids=[self.pk])
 
     def get_absolute_url(self):
         return self.paper.get_absolute_url() + f"#{self.anchor}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        summary = super().from_db(db, field_names, values)
+        summary._rendered_source = summary.__dict__.get("source")
+        return summary
+
+    def needs_rendering(self):
+        """Whether the stored HTML is not that of the current source and pipeline."""
+        return (
+            self._state.adding
+            or self.source != getattr(self, "_rendered_source", None)
+            or self.html_version != rendering.PIPELINE_VERSION
+        )
 
     @property
     def anchor(self):
@@ -222,9 +254,15 @@ class Summary(models.Model):
             raise rendering.RenderRefused(result.refusal)
         self.html = result.html
         self.html_version = rendering.PIPELINE_VERSION
+        self.teaser = teasers.cut(result.html)
+        self._rendered_source = self.source
         self.render_problem = (result.degraded or result.refusal)[:300]
         self.plain_text = rendering.plain_text(result.html)
         return result.cited_keys
+
+    @property
+    def teaser_is_cut(self):
+        return teasers.is_cut(self.teaser)
 
     def new_share_token(self):
         self.share_token = secrets.token_urlsafe(24)
@@ -234,6 +272,10 @@ class Summary(models.Model):
         current = dict(self.citations.values_list("cited_key", "pk"))
         stale = [pk for key, pk in current.items() if key not in set(cited_keys)]
         if stale:
+            # The papers no longer cited lose this summary from their "cited by".
+            invalidation.papers_shown_changed(
+                Citation.objects.filter(pk__in=stale).values_list("paper_id", flat=True)
+            )
             Citation.objects.filter(pk__in=stale).delete()
         new = list(dict.fromkeys(key for key in cited_keys if key not in current))
         if new:
@@ -279,7 +321,7 @@ def resolve_waiting_citations(*, keys):
         Citation.objects.filter(paper__isnull=True, cited_key=key).update(paper_id=paper_id)
     citing = Summary.objects.filter(citations__cited_key__in=list(targets)).distinct()
     for summary in citing:
-        summary.save()
+        summary.save(force_render=True)
     return len(targets)
 
 

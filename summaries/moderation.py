@@ -6,8 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from papers import viewcounts
+from papers.invalidation import papers_changed
 from papers.models import PaperAlias
 
+from . import invalidation
 from .models import (
     Citation,
     Comment,
@@ -65,6 +67,7 @@ def _set_state(content, *, state, reason):
         refresh_public_counts(paper_id=content.paper_id, author_id=content.author_id)
         if content.author_id and not content.is_anonymous:
             recompute_reputation(user_ids=[content.author_id])
+        invalidation.summaries_changed(summary_ids=[content.pk])
     else:
         Comment.objects.filter(pk=content.pk).update(
             state=content.state, moderation_reason=content.moderation_reason
@@ -76,6 +79,7 @@ def refresh_comment_count(summary_id):
     Summary.objects.filter(pk=summary_id).update(
         comment_count=Comment.objects.public().filter(summary_id=summary_id).count()
     )
+    invalidation.summaries_changed(summary_ids=[summary_id])
 
 
 @transaction.atomic
@@ -99,6 +103,7 @@ def restore(content, *, moderator, reason=""):
             refresh_public_counts(paper_id=content.paper_id, author_id=content.author_id)
             if content.author_id and not content.is_anonymous:
                 recompute_reputation(user_ids=[content.author_id])
+            invalidation.summaries_changed(summary_ids=[content.pk])
         else:
             refresh_comment_count(content.summary_id)
     _log(moderator=moderator, verb=ModerationAction.Verb.RESTORE, target=content, reason=reason)
@@ -178,6 +183,9 @@ def merge_papers(*, keep, duplicate, moderator, reason=""):
     MergeConflict is raised and nothing changes."""
     if keep.pk == duplicate.pk:
         raise ValueError("A paper cannot be merged into itself.")
+    moved_ids = list(Summary.objects.filter(paper=duplicate).values_list("pk", flat=True))
+    papers_changed([keep.pk, duplicate.pk])
+    invalidation.summaries_changed(summary_ids=moved_ids, paper_ids=[keep.pk, duplicate.pk])
     # Locked, so that no writer changes a flag between this check and the fold.
     moving = list(
         Summary.objects.select_for_update(of=("self",))
@@ -236,6 +244,7 @@ def merge_papers(*, keep, duplicate, moderator, reason=""):
     duplicate.delete()
     PaperAlias.objects.create(key=old_key, paper=keep)
     refresh_public_counts(paper_id=keep.pk, author_id=None)
+    invalidation.summaries_changed(summary_ids=moved_ids, paper_ids=[keep.pk])
 
 
 # What a moderator may change on a summary in the admin, and how the change reads in its history.

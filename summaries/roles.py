@@ -1,5 +1,6 @@
-"""The Moderators group: exactly the permissions moderation needs, kept current by a
-post_migrate handler, so every install, and every test database after a flush, has it."""
+"""The Moderators group and the permissions moderation needs, added when missing by a
+post_migrate handler, so every install (and every test database after a flush) has them.
+It only adds: a permission an administrator gave the group stays."""
 
 # See and hide content, work the report queue, ban users, fix paper metadata and merge
 # duplicates. Nothing that edits accounts or grants rights.
@@ -44,4 +45,5 @@ def ensure_moderators_group(**kwargs):
     for app_label, codenames in MODERATOR_PERMISSIONS.items():
         wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
     group, _ = Group.objects.get_or_create(name="Moderators")
-    group.permissions.set(Permission.objects.filter(wanted))
+    # Only what is missing: a right an administrator took away or gave stays as they left it.
+    group.permissions.add(*Permission.objects.filter(wanted).exclude(group=group))

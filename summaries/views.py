@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from papers import sections
 from papers.models import Paper, Venue
-from shortscience import ratelimit
+from shortscience import pagecache, ratelimit
 from shortscience.heavywork import Busy, heavy_work
 from shortscience.links import absolute_url
 from summaries.pagination import paginate
@@ -51,6 +51,7 @@ OLD_TAB_NAMES = {"best": "top", "new": "recent"}
 
 @require_GET
 def home(request):
+    pagecache.depends_on(request, pagecache.SITE_LISTINGS)
     # The first tab is the default one: "/" shows it, and its link is "/".
     default_tab = next(iter(HOME_TABS))
     tab = request.GET.get("tab", default_tab)
@@ -86,6 +87,7 @@ def home(request):
 
 @require_GET
 def about(request):
+    pagecache.depends_on(request, pagecache.SITE_LISTINGS)
     public = Summary.objects.public()
     stats = {
         "summaries": public.count(),
@@ -204,7 +206,7 @@ def _pop_draft(request, paper):
 def write(request, key):
     paper = Paper.objects.for_listing().filter(bibtex_key=key).first()
     if paper is None:
-        found = Paper.objects.find(key)
+        found = Paper.objects.find(key)  # an alias, arXiv id or DOI: to the canonical key
         if found is None:
             raise Http404(f"No paper with the key {key!r}.")
         return redirect("papers:write", key=found.bibtex_key)
@@ -473,7 +475,7 @@ def shared(request, token):
     )
     paper = Paper.objects.for_listing().get(pk=summary.paper_id)
     summary.paper = paper
-    [card] = summary_cards(request, [summary], heading="h1")
+    [card] = summary_cards(request, [summary], heading="h1", whole=True)
     response = render(
         request, "summaries/shared.html", {"summary": summary, "paper": paper, "card": card}
     )

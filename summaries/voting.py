@@ -10,6 +10,10 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from shortscience import pagecache
+from shortscience.pagecache import tag
+
+from . import invalidation
 from .models import Summary, Vote, hotness
 
 # Only votes that have stood this long count towards reputation (the original "sciscore").
@@ -49,6 +53,7 @@ def cast_vote(*, summary, user, value):
             # A vote on an anonymous summary must not move anyone's numbers: that would name
             # its writer (their reputation would change the moment the vote is cast).
             recompute_reputation(user_ids=[locked.author_id])
+        invalidation.summaries_changed(summary_ids=[locked.pk])
     return VoteResult(score=locked.score, value=value)
 
 
@@ -60,6 +65,7 @@ def recount_scores(*, summary_ids):
         Summary.objects.filter(pk=summary.pk).update(
             score=summary.net, hotness=hotness(summary.net, summary.created)
         )
+    invalidation.summaries_changed(summary_ids=summary_ids)
 
 
 def recompute_reputation(*, user_ids=None):
@@ -87,4 +93,6 @@ def recompute_reputation(*, user_ids=None):
             user.reputation = reputation
             changed.append(user)
     User.objects.bulk_update(changed, ["reputation"], batch_size=500)
+    if changed:  # shown on profiles and the users list
+        pagecache.changed(pagecache.SITE_LISTINGS, *(tag("user", user.pk) for user in changed))
     return len(changed)

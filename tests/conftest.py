@@ -22,6 +22,9 @@ def _fast_and_simple(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     cache.clear()  # rate-limit counters live in the cache; each test starts with none used
+    # Writes end cached pages once they commit, which a test's transaction never does: tests
+    # of the page cache turn it on and run the commit hooks (tests/test_pagecache.py).
+    settings.PAGE_CACHE_SECONDS = 0
     # Background tasks run at once, in the test's transaction; tests/accounts/test_outbox.py
     # runs the database backend and a real worker.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -75,6 +78,15 @@ def venue(db):
         defaults={"name": "Neural Information Processing Systems", "short_name": "NeurIPS"},
     )
     return venue
+
+
+def common_venue(key):
+    """One of the common venues a migration seeds, which a transactional test's flush may have
+    removed from this worker's database."""
+    from papers.venues import ensure_common_venues
+
+    ensure_common_venues(Venue)
+    return Venue.objects.get(key=key)
 
 
 def make_paper(key="conf/nips/RenHGS15", *, venue=None, year=2015, authors=None, **fields):

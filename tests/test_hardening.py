@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django.test import Client
 
-from papers.models import Venue
 from summaries.models import Comment, Vote
+from tests.conftest import common_venue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,7 +114,7 @@ def test_backup_restores_into_a_fresh_database(tmp_path, summary, stranger):
     Vote.objects.create(summary=summary, user=stranger, value=1)
     Comment.objects.create(summary=summary, author=stranger, source="A comment.")
     # A venue whose id differs from a fresh install's, as after years of edits.
-    icml = Venue.objects.get(key="conf/icml")
+    icml = common_venue("conf/icml")
     icml.delete()
     icml.pk = None
     icml.save()

@@ -58,10 +58,14 @@ def test_redis_url_shares_the_cache_and_page_cache_and_keeps_sessions_in_the_dat
         "True",
         "django.contrib.sessions.backends.cached_db",
     ]
+    # Without Redis the page cache is on too: the versions of what pages show are kept in the
+    # database, which every process shares.
+    show += ", s.CACHES[s.CACHE_VERSIONS_ALIAS]['BACKEND']"
     assert _settings_with({"DJANGO_SECRET_KEY": "x"}, show).stdout.split() == [
         "django.core.cache.backends.locmem.LocMemCache",
-        "False",
+        "True",
         "django.contrib.sessions.backends.db",
+        "django.core.cache.backends.db.DatabaseCache",
     ]
 
 

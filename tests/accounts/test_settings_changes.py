@@ -3,8 +3,8 @@ deleted account's username is never handed to someone else."""
 
 import re
 
-from accounts.deletion import delete_account
 from accounts.models import User
+from summaries.account_deletion import delete_account
 
 SIGNUP = {
     "username": "alice",

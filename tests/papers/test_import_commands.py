@@ -8,8 +8,10 @@ from django.core.management import CommandError, call_command
 
 from papers.bibtex import parse_bibtex
 from papers.models import Paper, PaperAlias
-from shortscience.pagecache import content_version
+from shortscience import pagecache
+from shortscience.pagecache import tag
 from tests import corpora
+from tests.conftest import make_paper
 
 from .dblp_samples import ARXIV_OLD_STYLE_RECORD, ARXIV_RECORD, SCHMIDHUBER, VASWANI_NIPS
 
@@ -179,7 +181,14 @@ def test_a_large_arxiv_snapshot_is_parsed_in_parts(db, tmp_path, small_parts):
     assert Paper.objects.get(bibtex_key="journals/corr/1611.00011").title == "Record 11"
 
 
-def test_import_bibtex_ends_cached_pages(db, bib):
-    before = content_version()
-    run("import_bibtex", bib(VASWANI_NIPS))
-    assert content_version() > before
+def test_importing_new_papers_ends_no_cached_page(
+    db, bib, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_SECONDS = 600
+    shown = make_paper("conf/nips/Shown15")
+    tags = [tag("paper", shown.pk), pagecache.SITE_LISTINGS, tag("year", 2017)]
+    before = pagecache.current_versions(tags)
+    with django_capture_on_commit_callbacks(execute=True):
+        out, _ = run("import_bibtex", bib(VASWANI_NIPS))
+    assert "1 created" in out
+    assert pagecache.current_versions(tags) == before

@@ -118,6 +118,31 @@ def test_paper_page_query_count_is_constant(client, paper, count, django_assert_
     assert response.content.decode().count('class="summary"') == count
 
 
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        "arXiv:1506.01497",
+        "1506.01497v3",
+        "https://arxiv.org/abs/1506.01497",
+        "DBLP:conf/nips/RenHGS15",
+    ],
+)
+def test_every_page_of_a_paper_accepts_any_of_its_identifiers(client, summary, author, identifier):
+    from papers.models import Paper
+
+    paper = summary.paper
+    assert Paper.objects.find(identifier) == paper
+    page = client.get(f"/paper/{identifier}/", follow=True)
+    assert page.status_code == 200 and paper.title in page.content.decode()
+    feed = client.get(f"/feeds/rss/paper/{identifier}/")
+    assert feed.status_code == 200 and "The RPN proposes boxes" in feed.content.decode()
+    api = client.get(f"/api/papers/{identifier}/")
+    assert api.status_code == 200 and api.json()["key"] == paper.bibtex_key
+    client.force_login(author)
+    editor = client.get(f"/paper/{identifier}/write/", follow=True)
+    assert editor.status_code == 200 and "The RPN proposes boxes" in editor.content.decode()
+
+
 def test_readers_see_no_bookkeeping_keyword_or_import_source(client, paper, author, moderator):
     from papers.models import Paper
 

@@ -21,7 +21,6 @@ from papers.importing import (
     quiet_bibtexparser,
 )
 from papers.parallel_parse import PART_ENTRIES, parse_in_parts, quiet_worker
-from shortscience.pagecache import content_changed
 
 PARSING_PROCESSES = 2
 
@@ -89,7 +88,6 @@ class ImportCommand(BaseCommand):
         try:
             self._import(files, keep_going, max(batch_size, 1), source, options["verbosity"])
         finally:
-            content_changed()  # cached pages and cards may show papers this changed
             if gc_was_enabled:
                 gc.enable()
 

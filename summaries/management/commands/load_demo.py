@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from papers.models import Paper, PaperAlias, Venue
-from shortscience.pagecache import content_changed
 from summaries import demo
+from summaries.invalidation import everything_changed
 from summaries.models import Summary, Vote, render_comment_source
 from summaries.voting import SETTLING_TIME, recompute_reputation
 
@@ -126,7 +126,7 @@ class Command(BaseCommand):
 
         # What the daily job runs, so the writers page shows reputations at once.
         recompute_reputation()
-        content_changed()
+        everything_changed()
         self.stdout.write(self.style.SUCCESS(describe_loaded(created)))
 
 

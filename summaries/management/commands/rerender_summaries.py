@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from papers.management.commands._import_command import ProgressBar
 from summaries import rendering
+from summaries.invalidation import summaries_changed
 from summaries.models import Summary, refresh_public_counts
 
 
@@ -59,9 +60,11 @@ class Command(BaseCommand):
                         html_version=summary.html_version,
                         render_problem=summary.render_problem,
                         plain_text=summary.plain_text,
+                        teaser=summary.teaser,
                     )
                     summary.sync_citations(cited_keys)
                     refresh_public_counts(paper_id=summary.paper_id, author_id=summary.author_id)
+                    summaries_changed(summary_ids=[pk])  # its cached pages show the new HTML
                 if summary.render_problem:
                     (refused if "at most" in summary.render_problem else degraded).append(pk)
                 if progress:

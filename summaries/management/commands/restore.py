@@ -5,7 +5,7 @@ from django.db import transaction
 
 from papers.models import Venue
 from shortscience import backups, pg_backups
-from shortscience.pagecache import content_changed
+from summaries.invalidation import everything_changed
 
 
 class Command(BaseCommand):
@@ -63,7 +63,7 @@ class Command(BaseCommand):
             raise CommandError(f"Restore failed and was rolled back: {error}") from None
         if progress:
             self.stderr.write("")
-        content_changed()
+        everything_changed()
         self.stdout.write(f"{'table':<34} {'in file':>10} {'restored':>10}")
         for label, rows in result.in_file.items():
             restored = result.restored[label]
@@ -99,5 +99,5 @@ class Command(BaseCommand):
             Group.objects.all().delete()
             Venue.objects.all().delete()
             call_command("loaddata", path, verbosity=0)
-        content_changed()
+        everything_changed()
         self.stdout.write(self.style.SUCCESS(f"Restored {path} (an old-format backup)"))

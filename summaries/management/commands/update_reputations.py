@@ -1,6 +1,5 @@
 from django.core.management.base import BaseCommand
 
-from shortscience.pagecache import content_changed
 from summaries.voting import recompute_reputation
 
 
@@ -11,7 +10,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        changed = recompute_reputation()
-        if changed:
-            content_changed()  # reputations show on cached pages
+        changed = recompute_reputation()  # ends the cached pages that show them
         self.stdout.write(f"Updated the reputation of {changed} writer(s).")

@@ -5,9 +5,11 @@ from django.db import transaction
 
 from accounts.models import RetiredUsername
 from papers.models import Paper
-from summaries.models import Comment, Summary, Vote, refresh_public_counts
-from summaries.moderation import refresh_comment_count
-from summaries.voting import recompute_reputation, recount_scores
+
+from .invalidation import summaries_changed
+from .models import Comment, Summary, Vote, refresh_public_counts
+from .moderation import refresh_comment_count
+from .voting import recompute_reputation, recount_scores
 
 
 @transaction.atomic
@@ -32,6 +34,7 @@ def delete_account(*, user, delete_public_summaries):
             "summary_id", "summary__author_id", "summary__is_anonymous"
         )
     )
+    user_pk = user.pk
     RetiredUsername.objects.get_or_create(username_lower=user.username.lower())
     user.delete()
     recount_scores(summary_ids=[summary_id for summary_id, _, _ in voted])
@@ -41,3 +44,4 @@ def delete_account(*, user, delete_public_summaries):
     )
     for paper_id in Paper.objects.filter(pk__in=paper_ids).values_list("pk", flat=True):
         refresh_public_counts(paper_id=paper_id, author_id=None)
+    summaries_changed(summary_ids=kept_ids, paper_ids=paper_ids, author_ids=[user_pk])

@@ -9,7 +9,7 @@ import json
 from django.apps import apps
 from django.conf import settings
 
-from summaries.models import Comment, Report, Revision, Summary, Vote
+from .models import Comment, Report, Revision, Summary, Vote
 
 SUMMARY_FIELDS = [
     "paper_key",
