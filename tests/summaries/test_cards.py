@@ -395,7 +395,7 @@ def test_cached_cards_skip_the_text_authors_and_keywords(
     # 9: the header's unread-notice count is one query until it is cached.
     with django_assert_max_num_queries(9):
         assert client.get("/").content.decode().count('class="card"') == count
-    with django_assert_max_num_queries(4) as queries:
+    with django_assert_max_num_queries(5) as queries:
         assert client.get("/").content.decode().count('class="card"') == count
     statements = " ".join(query["sql"] for query in queries.captured_queries)
     assert '"html"' not in statements and "authorship" not in statements
