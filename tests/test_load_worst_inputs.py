@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ import urllib.parse
 
 import pytest
 
+from tests import ports
 from tests.test_faults import GUNICORN, ROOT, clean_environ, fetch, static_root  # noqa: F401
 
 PORTS = range(9300, 9400)  # this suite's share of the machine's ports
@@ -60,17 +60,6 @@ print(json.dumps({
     "revisions": list(worst.revisions.order_by("pk").values_list("pk", flat=True)),
 }))
 """
-
-
-def _free_port_in_range():
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip("no free port in 9300-9399")
 
 
 def _post(base, path, fields, session, *, timeout=30):
@@ -131,7 +120,7 @@ def server(tmp_path, static_root):  # noqa: F811
         text=True,
     )
     data = json.loads(seeded.stdout.strip().splitlines()[-1])
-    port = _free_port_in_range()
+    port = ports.free_port(PORTS)
     log_path = tmp_path / "gunicorn.log"
     process = subprocess.Popen(
         [

@@ -5,25 +5,19 @@ test lets it go (to kill a worker in the middle of sending). It counts only mess
 250 to, which is when an SMTP server takes responsibility for a message."""
 
 import asyncio
-import socket
 import threading
 import time
 from email import message_from_bytes
 
 from aiosmtpd.controller import Controller
 
+from tests import ports
+
 PORTS = range(9800, 9900)
 
 
 def free_port():
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("No free port in 9800-9899")
+    return ports.free_port(PORTS)
 
 
 class Handler:
