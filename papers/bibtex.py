@@ -680,11 +680,37 @@ def parse_authors(value: str) -> list[str]:
 
 
 def normalize_key(key: str) -> str:
-    """The key without surrounding whitespace and without dblp's ``DBLP:`` prefix."""
-    key = key.strip()
+    """The key in NFC, without surrounding whitespace and without dblp's ``DBLP:`` prefix."""
+    key = unicodedata.normalize("NFC", key).strip()
     if key[:5].lower() == "dblp:":
         key = key[5:].strip()
     return key
+
+
+def key_problem(key: str) -> str:
+    """Why `key` (normalized) cannot be a paper's key, as the end of a sentence; "" if it can.
+
+    A key is what BibTeX reads as one (no space, comma, brace, parenthesis, quote, #, % or
+    backslash), printable (no control, format, zero-width or direction character), and, as
+    it is part of the paper's address, made of /-separated parts none of which is empty,
+    "." or ".."; ? is refused too. dblp keys, arXiv keys and DOIs all qualify."""
+    if not key:
+        return "the key is empty"
+    if _KEY_FORBIDDEN.search(key):
+        return 'the key must not contain spaces or any of {}(),"#%\\'
+    if "?" in key:
+        return "the key must not contain ? or # (it is part of the paper's address)"
+    for char in key:
+        if unicodedata.category(char)[0] in "CZ":
+            return (
+                f"the key contains the invisible character U+{ord(char):04X} "
+                f"({unicodedata.name(char, 'a control character').lower()})"
+            )
+    if any(part in {"", ".", ".."} for part in key.split("/")):
+        return "each part of a key between slashes must have a name (not empty, '.' or '..')"
+    if not any(char.isalnum() for char in key):
+        return "the key must contain a letter or a digit"
+    return ""
 
 
 _OLD_ARXIV_ARCHIVES = frozenset(
@@ -906,6 +932,35 @@ class _InvalidValue(Exception):
     """A field value that is not valid BibTeX; the message completes a sentence."""
 
 
+# An imported entry is stored whole for export (pages show the fields read from it at import);
+# imports refuse longer ones, and export ignores longer stored ones.
+MAX_ENTRY_CHARS = 20_000
+
+# @string chains can double at every step (a1 = a0 # a0, a2 = a1 # a1...): every expanded value
+# and all of them together are bounded, so a few hundred bytes cannot ask for gigabytes.
+MAX_EXPANDED_VALUE_CHARS = 100_000
+MAX_EXPANDED_TOTAL_CHARS = 12_000_000
+
+
+# Stands in for a macro whose definition failed, so that values using it fail too.
+_UNDEFINABLE = "\x00undefinable"
+
+
+class _ExpansionBudget:
+    """Characters the macro expansions of one parse may still produce."""
+
+    def __init__(self, text_length: int):
+        self.left = MAX_EXPANDED_TOTAL_CHARS + text_length
+
+    def spend(self, length: int) -> None:
+        self.left -= length
+        if self.left < 0:
+            raise _InvalidValue(
+                "the @string macros of this input expand to more than "
+                f"{MAX_EXPANDED_TOTAL_CHARS:,} characters in all"
+            )
+
+
 def _closing_quote(value: str, start: int) -> int:
     depth = 0
     for match in _UNESCAPED_BRACE_OR_QUOTE.finditer(value, start + 1):
@@ -919,7 +974,7 @@ def _closing_quote(value: str, start: int) -> int:
     return -1
 
 
-def _evaluate(raw: str, macros: dict[str, str]) -> str:
+def _evaluate(raw: str, macros: dict[str, str], budget: _ExpansionBudget | None = None) -> str:
     """The text of a raw value: ``{...}``, ``"..."``, a number, a macro, or a ``#`` chain."""
     value = raw.strip()
     if not value:
@@ -937,6 +992,7 @@ def _evaluate(raw: str, macros: dict[str, str]) -> str:
         return value
 
     parts = []
+    length = 0
     i = 0
     n = len(value)
     while True:
@@ -966,10 +1022,21 @@ def _evaluate(raw: str, macros: dict[str, str]) -> str:
                 raise _InvalidValue(f"unexpected {ch!r}")
             name = match.group()
             # An undefined macro keeps its name: more useful than BibTeX's empty string.
-            parts.append(macros.get(name.lower(), _DEFAULT_MACROS.get(name.lower(), name)))
+            expansion = macros.get(name.lower(), _DEFAULT_MACROS.get(name.lower(), name))
+            if expansion is _UNDEFINABLE:
+                raise _InvalidValue(f"it uses the macro '{name}', which could not be defined")
+            parts.append(expansion)
             i = match.end()
+        length += len(parts[-1])
+        if length > MAX_EXPANDED_VALUE_CHARS:
+            raise _InvalidValue(
+                f"it expands to more than {MAX_EXPANDED_VALUE_CHARS:,} characters "
+                "(@string macros that grow at every step?)"
+            )
         i = _skip_spaces(value, i)
         if i >= n:
+            if budget is not None:
+                budget.spend(length)
             return "".join(parts)
         if value[i] != "#":
             raise _InvalidValue("there is text after the value (a missing comma?)")
@@ -1055,12 +1122,20 @@ def _detect_arxiv_id(key: str, fields: dict[str, str], doi: str) -> str:
     return ""
 
 
+def _usable_keyword(keyword: str) -> bool:
+    """A keyword that can name a page: printable, and no part of it between slashes empty,
+    "." or ".." (which browsers would fold into another address)."""
+    if not keyword or any(unicodedata.category(char)[0] == "C" for char in keyword):
+        return False
+    return not any(part.strip() in {"", ".", ".."} for part in keyword.split("/"))
+
+
 def _keywords(fields: dict[str, str], is_arxiv: bool) -> list[str]:
     keywords: dict[str, None] = {}
     for name in ("keywords", "keyword"):
         for keyword in _KEYWORD_SEPARATOR.split(fields.get(name, "")):
-            keyword = keyword.strip()
-            if keyword:
+            keyword = " ".join(keyword.split())[:100]
+            if _usable_keyword(keyword):
                 keywords[keyword] = None
     primary_class = fields.get("primaryclass", "").strip()
     if primary_class and is_arxiv:
@@ -1085,7 +1160,9 @@ def _is_arxiv_preprint(fields: dict[str, str]) -> bool:
     return not venue or "arxiv" in venue.lower() or venue.lower() == "corr"
 
 
-def _build_entry(entry: Entry, macros: dict[str, str]) -> ParsedEntry:
+def _build_entry(
+    entry: Entry, macros: dict[str, str], budget: _ExpansionBudget | None = None
+) -> ParsedEntry:
     """Turn a split entry into a ParsedEntry; raises _InvalidValue for invalid content."""
     evaluated: dict[str, str] = {}
     for bib_field in entry.fields:
@@ -1095,7 +1172,7 @@ def _build_entry(entry: Entry, macros: dict[str, str]) -> ParsedEntry:
         if name in evaluated:
             raise _InvalidValue(f"the field '{name}' appears twice")
         try:
-            evaluated[name] = _evaluate(bib_field.value, macros)
+            evaluated[name] = _evaluate(bib_field.value, macros, budget)
         except _InvalidValue as error:
             raise _InvalidValue(f"the value of field '{name}' cannot be read: {error}") from None
     fields = {name: _decode_field(name, value) for name, value in evaluated.items()}
@@ -1178,7 +1255,9 @@ def _failed_block_error(block: ParsingFailedBlock) -> EntryError:
     return EntryError(key=key, line=line, message=f"{_describe(kind, key, line)}: {reason}")
 
 
-def _collect_macros(blocks: list, errors: list[EntryError]) -> dict[str, str]:
+def _collect_macros(
+    blocks: list, errors: list[EntryError], budget: _ExpansionBudget
+) -> dict[str, str]:
     macros: dict[str, str] = {}
     for block in blocks:
         if isinstance(block, DuplicateBlockKeyBlock):
@@ -1186,12 +1265,13 @@ def _collect_macros(blocks: list, errors: list[EntryError]) -> dict[str, str]:
         if not isinstance(block, String):
             continue
         try:
-            macros[block.key.strip().lower()] = _evaluate(block.value, macros)
+            macros[block.key.strip().lower()] = _evaluate(block.value, macros, budget)
         except _InvalidValue as error:
             line = (block.start_line or 0) + 1
-            errors.append(
-                EntryError(key=None, line=line, message=f"@string at line {line}: {error}")
-            )
+            macros[block.key.strip().lower()] = _UNDEFINABLE
+            name = _collapse(block.key.strip())[:60]
+            message = f"@string at line {line}: the macro '{name}' cannot be defined: {error}"
+            errors.append(EntryError(key=None, line=line, message=message))
     return macros
 
 
@@ -1219,7 +1299,8 @@ def _parse(text: str) -> ParseResult:
         text = _CONTROL_CHARACTERS.sub("", text)
     library = bibtexparser.parse_string(text, parse_stack=[])
     blocks = library.blocks
-    macros = _collect_macros(blocks, result.errors)
+    budget = _ExpansionBudget(len(text))
+    macros = _collect_macros(blocks, result.errors, budget)
     first_line_of_key: dict[str, int] = {}
 
     for block in blocks:
@@ -1250,9 +1331,9 @@ def _parse(text: str) -> ParseResult:
             message = f"{described}: '@{block.entry_type}' is not an entry type"
             result.errors.append(EntryError(key, line, message))
             continue
-        if _KEY_FORBIDDEN.search(key):
-            message = f'{described}: the key must not contain spaces or any of {{}}(),"#%\\'
-            result.errors.append(EntryError(key, line, message))
+        problem = key_problem(key)
+        if problem:
+            result.errors.append(EntryError(key, line, f"{described}: {problem}"))
             continue
         if key.casefold() in first_line_of_key:
             first_line = first_line_of_key[key.casefold()]
@@ -1261,7 +1342,7 @@ def _parse(text: str) -> ParseResult:
             continue
         first_line_of_key[key.casefold()] = line
         try:
-            parsed = _build_entry(block, macros)
+            parsed = _build_entry(block, macros, budget)
         except _InvalidValue as error:
             result.errors.append(EntryError(key, line, f"{described}: {error}"))
             continue

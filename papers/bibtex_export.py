@@ -8,7 +8,7 @@ import re
 
 from django.db.models import QuerySet
 
-from .bibtex import entry_to_bibtex, parse_bibtex
+from .bibtex import MAX_ENTRY_CHARS, entry_to_bibtex, parse_bibtex
 from .models import Paper
 
 _UNWRITABLE_IN_KEY = re.compile(r'[\s,{}()"#%\\]+')
@@ -23,7 +23,7 @@ def _original_entry(paper: Paper) -> str:
     edited since it was imported, gets a generated entry instead.
     """
     raw = paper.bibtex.strip()
-    if not raw:
+    if not raw or len(raw) > MAX_ENTRY_CHARS:  # imports refuse longer ones; older rows
         return ""
     parsed = parse_bibtex(raw)
     if parsed.errors or len(parsed.entries) != 1:

@@ -30,7 +30,7 @@ from django.db import connections, router, transaction
 from django.db.models import Field, ForeignObject, Lookup
 
 from . import search
-from .bibtex import EntryError, ParsedEntry, ParseResult
+from .bibtex import MAX_ENTRY_CHARS, EntryError, ParsedEntry, ParseResult
 from .invalidation import papers_changed
 from .models import (
     Author,
@@ -60,7 +60,11 @@ NEW = "new"
 UPDATE = "update"
 UNCHANGED = "unchanged"
 ALIAS = "alias"
+# The same paper as one here, under a key the importer may not claim for it (see plan_import).
+DUPLICATE = "duplicate"
 ERROR = "error"
+
+EARLIEST_YEAR = 1000
 
 # The Paper fields an import may fill when they are empty, in the order the preview lists them.
 FILLABLE_FIELDS = ("venue", "venue_name", "year", "abstract", "published", "doi", "arxiv_id")
@@ -130,7 +134,7 @@ class ImportPlan:
         return any(item.status in {NEW, UPDATE, ALIAS} for item in self.items)
 
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys((NEW, UPDATE, UNCHANGED, ALIAS, ERROR), 0)
+        counts = dict.fromkeys((NEW, UPDATE, UNCHANGED, ALIAS, DUPLICATE, ERROR), 0)
         for item in self.items:
             counts[item.status] += 1
         return counts
@@ -202,6 +206,17 @@ def _entry_problem(entry: ParsedEntry) -> str:
         return f"{where}: the key must not contain ? or # (it is part of the paper's address)"
     if len(entry.title) > MAX_TITLE_LENGTH:
         return f"{where}: the title is longer than {MAX_TITLE_LENGTH} characters"
+    if len(entry.raw) > MAX_ENTRY_CHARS:
+        return (
+            f"{where}: the entry is {len(entry.raw):,} characters long; an entry can have at "
+            f"most {MAX_ENTRY_CHARS:,} (is the abstract very long?)"
+        )
+    latest_year = datetime.date.today().year + 5
+    if entry.year is not None and not EARLIEST_YEAR <= entry.year <= latest_year:
+        return (
+            f"{where}: {entry.year} is not a year a paper can have "
+            f"(between {EARLIEST_YEAR} and {latest_year})"
+        )
     return ""
 
 
@@ -224,8 +239,13 @@ def _empty_field_updates(existing: dict, entry: ParsedEntry, venue_id: int | Non
     return updates
 
 
-def plan_import(parsed: ParseResult) -> ImportPlan:
+def plan_import(parsed: ParseResult, *, may_alias: bool = True) -> ImportPlan:
     """What importing these entries would do, entry by entry; changes nothing.
+
+    An entry under a new key that is the same paper as one here (same DOI, arXiv id or title
+    and year) makes its key an alias of that paper only when `may_alias` (a moderator's or a
+    command's import); otherwise it is a DUPLICATE that points to the paper and adds nothing,
+    so no one claims a key for a paper for good by importing it.
 
     A fixed number of queries per batch of BATCH_SIZE entries.
     """
@@ -330,7 +350,7 @@ def plan_import(parsed: ParseResult) -> ImportPlan:
         if target is not None:
             items.append(
                 PlannedEntry(
-                    status=ALIAS,
+                    status=ALIAS if may_alias else DUPLICATE,
                     key=entry.key,
                     line=entry.line,
                     entry=entry,

@@ -1,18 +1,28 @@
 import re
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .bibtex import arxiv_key, normalize_title, resolve_identifier
+from .bibtex import arxiv_key, key_problem, normalize_key, normalize_title, resolve_identifier
 from .invalidation import papers_changed, venue_changed
 from .links import is_web_url, validate_web_url, validate_web_url_list
 
 # Proxies and browsers may merge the two slashes of a URL pasted into a path.
 ARXIV_NEW_STYLE = re.compile(r"^\d{4}\.\d{4,5}$")
 _MERGED_SCHEME_SLASHES = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
+
+
+def validate_bibtex_key(value):
+    """Only what a BibTeX key can be, already normalized (the admin's forms use it)."""
+    problem = key_problem(value) or (
+        "the key is not normalized (NFC, no DBLP: prefix)" if normalize_key(value) != value else ""
+    )
+    if problem:
+        raise ValidationError(problem[0].upper() + problem[1:] + ".")
 
 
 def title_key_for(title):
@@ -185,9 +195,42 @@ class PaperQuerySet(models.QuerySet):
             paper = self.filter(pk=alias).first() if alias else None
         return paper
 
+    def find_many(self, identifiers, *, chunk=500):
+        """{identifier: paper} for those of `identifiers` that `find` would resolve, in a
+        handful of queries per `chunk` identifiers however many there are."""
+        wanted = {}
+        for identifier in identifiers:
+            cleaned = identifier.strip()
+            if cleaned.lower().startswith("dblp:"):
+                cleaned = cleaned[5:]
+            wanted.setdefault(cleaned, []).append(identifier)
+        found = {}
+        names = list(wanted)
+        for start in range(0, len(names), chunk):
+            batch = names[start : start + chunk]
+            hits = {paper.bibtex_key: paper for paper in self.filter(bibtex_key__in=batch)}
+            rest = [name for name in batch if name not in hits]
+            if rest:
+                aliases = PaperAlias.objects.select_related("paper").filter(key__in=rest)
+                hits.update((alias.key, alias.paper) for alias in aliases)
+            arxiv = [n for n in rest if n not in hits and ARXIV_NEW_STYLE.match(n)]
+            if arxiv:
+                by_arxiv = {p.arxiv_id: p for p in self.filter(arxiv_id__in=arxiv)}
+                hits.update((n, by_arxiv[n]) for n in arxiv if n in by_arxiv)
+            dois = [n for n in rest if n not in hits and n.startswith("10.") and "/" in n]
+            if dois:
+                by_doi = {p.doi: p for p in self.filter(doi__in=[n.lower() for n in dois])}
+                hits.update((n, by_doi[n.lower()]) for n in dois if n.lower() in by_doi)
+            for name, paper in hits.items():
+                for identifier in wanted[name]:
+                    found[identifier] = paper
+        return found
+
 
 class Paper(models.Model):
-    bibtex_key = models.CharField("BibTeX key", max_length=255, unique=True)
+    bibtex_key = models.CharField(
+        "BibTeX key", max_length=255, unique=True, validators=[validate_bibtex_key]
+    )
     entry_type = models.CharField(max_length=30, default="article")
     title = models.CharField(max_length=1000)
     # Looked up through the (venue, year) index.
@@ -344,7 +387,7 @@ class Authorship(models.Model):
 class PaperAlias(models.Model):
     """Another key for a paper (e.g. the arXiv key of a conference paper); it redirects."""
 
-    key = models.CharField(max_length=255, unique=True)
+    key = models.CharField(max_length=255, unique=True, validators=[validate_bibtex_key])
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="aliases")
     created = models.DateTimeField(auto_now_add=True)
 

@@ -23,9 +23,9 @@ import time
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, Func, OuterRef, Prefetch, Q, Subquery
+from django.db.models import BooleanField, F, Func, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Substr
+from django.db.models.functions import Replace, Substr
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -127,6 +127,15 @@ def reindex_ids(ids):
 
 
 MARKDOWN_NOISE = re.compile(r"\*\*|__|`+|(?:^|(?<=\s))#+\s")
+
+
+def _without_markers(expression):
+    """The text with the snippet markers taken out, so that only the search places them."""
+    return Replace(Replace(expression, Value(START), Value("")), Value(STOP), Value(""))
+
+
+def _strip_markers(text):
+    return text.replace(START, "").replace(STOP, "")
 
 
 def _marked_html(snippet):
@@ -340,11 +349,13 @@ def _postgres_snippets(ids, text):
         .annotate(
             # ts_headline parses all it is given: the start of long summaries is enough.
             from_summaries=SearchHeadline(
-                Substr(_joined_text(_public_summaries(), "plain_text"), 1, SNIPPET_SOURCE_CHARS),
+                _without_markers(
+                    Substr(_joined_text(_public_summaries(), "plain_text"), 1, SNIPPET_SOURCE_CHARS)
+                ),
                 query,
                 **options,
             ),
-            from_abstract=SearchHeadline("abstract", query, **options),
+            from_abstract=SearchHeadline(_without_markers(F("abstract")), query, **options),
         )
         .values_list("pk", "from_summaries", "from_abstract")
     )
@@ -410,8 +421,9 @@ def _sqlite_reindex(ids):
                 paper.pk,
                 paper.title,
                 " ".join(a.author.name for a in paper.authorships.all()),
-                " ".join([paper.abstract, *(k.name for k in paper.keywords.all())]),
-                "\n\n".join(s.plain_text for s in paper.public_summaries),
+                # Snippets come from these two: no text but the search's may hold its markers.
+                _strip_markers(" ".join([paper.abstract, *(k.name for k in paper.keywords.all())])),
+                _strip_markers("\n\n".join(s.plain_text for s in paper.public_summaries)),
             )
             for paper in documents
         ]

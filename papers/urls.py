@@ -20,16 +20,14 @@ urlpatterns = [
     path("user/<str:username>/bibtex/", views.user_bibtex, name="user_bibtex"),
     path("venues/", views.venue_list, name="venues"),
     re_path(
-        r"^venue/(?P<key>[^?#\s]+?)/(?P<year>[0-9]{4})/bibtex/$",
+        r"^venue/(?P<key>.+?)/(?P<year>[0-9]{1,5})/bibtex/$",
         views.venue_year_bibtex,
         name="venue_year_bibtex",
     ),
-    re_path(
-        r"^venue/(?P<key>[^?#\s]+?)/(?P<year>[0-9]{4})/$", views.venue_detail, name="venue_year"
-    ),
+    re_path(r"^venue/(?P<key>.+?)/(?P<year>[0-9]{1,5})/$", views.venue_detail, name="venue_year"),
     path("venue/<bibkey:key>/", views.venue_detail, name="venue"),
     path("year/<int:year>/", views.year_detail, name="year"),
     path("search/", views.search_page, name="search"),
     path("author/<str:slug>/", views.author_detail, name="author"),
-    path("keyword/<str:name>/", views.keyword_detail, name="keyword"),
+    path("keyword/<path:name>/", views.keyword_detail, name="keyword"),
 ]

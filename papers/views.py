@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
 from shortscience import pagecache, ratelimit
+from shortscience.heavywork import Busy, heavy_work
 from shortscience.pagecache import tag
 from summaries.cards import paper_cards, shared_fragment, summary_cards
 from summaries.models import Citation, Comment, Summary
@@ -24,7 +25,7 @@ from summaries.pagination import paginate
 from . import badges, bibtex, lookup, search, sharing
 from .bibtex_export import bibtex_for_papers, paper_bibtex
 from .forms import AddPapersForm, digest_of
-from .importing import apply_import, plan_import, quiet_bibtexparser
+from .importing import ALIAS, NEW, UPDATE, apply_import, plan_import, quiet_bibtexparser
 from .models import Author, Keyword, Paper, Venue
 from .search_form import SearchForm
 
@@ -185,6 +186,8 @@ def venue_detail(request, key, year=None):
     )
     if year is not None:
         year = int(year)
+        if year not in YEARS:
+            raise Http404("No such year.")
     summaries = Summary.objects.public().filter(paper__venue=venue)
     if year is not None:
         summaries = summaries.filter(paper__year=year)
@@ -202,8 +205,14 @@ def venue_detail(request, key, year=None):
     )
 
 
+# Years a page can be about: a PositiveSmallIntegerField holds more, a URL may ask for any.
+YEARS = range(1, 10000)
+
+
 @require_GET
 def year_detail(request, year):
+    if year not in YEARS:
+        raise Http404("No such year.")
     pagecache.depends_on(request, tag("year", year))
     summaries = (
         Summary.objects.public().filter(paper__year=year).with_vote_of(request.user).best_first()
@@ -320,18 +329,32 @@ def add_papers(request):
         status = 413 if form.too_large else 400
         return render(request, "papers/add.html", {"form": form}, status=status)
     text = form.cleaned_data["text"]
+    refusal = _check_over_limit(request, text)
+    if refusal:
+        messages.error(request, refusal)
+        return render(request, "papers/add.html", {"form": form}, status=429)
     quiet_bibtexparser()
-    plan = plan_import(bibtex.parse_bibtex(text))
+    # Only a moderator's import makes a new key another name of a paper already here.
+    may_alias = request.user.is_moderator
+    try:
+        with heavy_work(wait=2.0):
+            plan = plan_import(bibtex.parse_bibtex(text), may_alias=may_alias)
+    except Busy as busy:
+        messages.error(request, busy.message)
+        return render(request, "papers/add.html", {"form": form}, status=503)
     confirmed = "import" in request.POST
     text_changed = confirmed and form.cleaned_data["previewed"] != form.cleaned_data["digest"]
     raced = False
-    if confirmed and not text_changed and plan.changes_anything and not plan.has_errors:
+    over_limit = confirmed and _import_over_limit(request, plan)
+    if over_limit:
+        messages.error(request, over_limit)
+    elif confirmed and not text_changed and plan.changes_anything and not plan.has_errors:
         try:
             result = apply_import(plan, source="BibTeX import", user=request.user)
         except IntegrityError:
             # Someone added one of these keys since the plan was made: plan again and show it.
             raced = True
-            plan = plan_import(bibtex.parse_bibtex(text))
+            plan = plan_import(bibtex.parse_bibtex(text), may_alias=may_alias)
         else:
             return _render_imported(request, plan, result)
 
@@ -346,7 +369,43 @@ def add_papers(request):
         "text_changed": text_changed,
         "raced": raced,
     }
-    return render(request, "papers/add.html", context)
+    return render(request, "papers/add.html", context, status=429 if over_limit else 200)
+
+
+BIBTEX_BYTES_PER_UNIT = 64 * 1024
+
+
+def _check_over_limit(request, text):
+    """Reading BibTeX costs about 2 s a megabyte: ordinary users' checks and imports are
+    counted by their size (a unit per started 64 KB) against an hourly budget; "" when within."""
+    if request.user.is_moderator:
+        return ""
+    cost = 1 + len(text.encode("utf-8", "surrogatepass")) // BIBTEX_BYTES_PER_UNIT
+    if ratelimit.allow(user=request.user, action="bibtex", cost=cost):
+        return ""
+    return (
+        "You have checked a lot of BibTeX in the last hour (the limit is about "
+        f"{ratelimit.limit_for('bibtex').count * BIBTEX_BYTES_PER_UNIT // 1024 // 1024} MB an "
+        "hour). Nothing was read or imported: please wait a little and try again."
+    )
+
+
+def _import_over_limit(request, plan):
+    """Why this import would take the user past their hourly number of papers, or "" (and
+    then the papers are counted). Moderators import without a limit."""
+    if request.user.is_moderator:
+        return ""
+    cost = sum(plan.counts()[status] for status in (NEW, UPDATE, ALIAS))
+    left = ratelimit.remaining(user=request.user, action="import")
+    if cost > left:
+        limit = ratelimit.limit_for("import")
+        return (
+            f"This would import {cost:,} papers; you can import {left:,} more in this hour "
+            f"(at most {limit.count:,} an hour). Nothing was imported: try again later or "
+            "import fewer."
+        )
+    ratelimit.charge(user=request.user, action="import", cost=cost)
+    return ""
 
 
 def _add_by_identifier(request, text):

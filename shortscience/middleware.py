@@ -1,10 +1,11 @@
 import logging
 import time
 import uuid
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 
 from shortscience import requestlog
 
@@ -88,5 +89,20 @@ def security_headers(get_response):
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+    return middleware
+
+
+def refuse_nul_bytes(get_response):
+    """400 for a NUL byte in the path or query string (`/paper/%00/`): no page has a use for
+    one, and PostgreSQL refuses it in any query, which would otherwise be a 500."""
+
+    def middleware(request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or ("%00" in query and "\x00" in unquote(query)):
+            return HttpResponseBadRequest(
+                "This address contains a NUL character.", content_type="text/plain; charset=utf-8"
+            )
+        return get_response(request)
 
     return middleware

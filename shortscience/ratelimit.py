@@ -19,16 +19,16 @@ def count(scope, ident, *, window):
     return cache.get(_key(scope, ident, window), 0)
 
 
-def hit(scope, ident, *, window):
-    """Count one event; returns the number counted in the current window."""
+def hit(scope, ident, *, window, cost=1):
+    """Count an event of `cost` units; returns the units counted in the current window."""
     key = _key(scope, ident, window)
-    if cache.add(key, 1, timeout=window + 1):
-        return 1
+    if cache.add(key, cost, timeout=window + 1):
+        return cost
     try:
-        return cache.incr(key)
+        return cache.incr(key, cost)
     except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, timeout=window + 1)
-        return 1
+        cache.add(key, cost, timeout=window + 1)
+        return cost
 
 
 def reset(scope, ident, *, window):
@@ -84,7 +84,20 @@ def limit_for(action):
     return Limit(count, seconds, noun)
 
 
-def allow(*, user, action):
-    """Count one `action` by `user`; False once they went over the limit in this window."""
+def allow(*, user, action, cost=1):
+    """Count an `action` of `cost` units by `user`; False once they went over the limit in this
+    window (actions whose cost varies, previews and imports, are counted in units of work)."""
     limit = limit_for(action)
-    return not exceeded(f"user-{action}", user.pk, limit=limit.count, window=limit.seconds)
+    hits = hit(f"user-{action}", user.pk, window=limit.seconds, cost=cost)
+    return hits <= limit.count
+
+
+def charge(*, user, action, cost):
+    """Add `cost` units to what `user` spent on `action` (work measured after the fact)."""
+    if cost > 0:
+        hit(f"user-{action}", user.pk, window=limit_for(action).seconds, cost=cost)
+
+
+def remaining(*, user, action):
+    limit = limit_for(action)
+    return max(limit.count - count(f"user-{action}", user.pk, window=limit.seconds), 0)

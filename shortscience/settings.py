@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "shortscience.middleware.healthcheck",
     "django.middleware.security.SecurityMiddleware",
     "shortscience.middleware.security_headers",
+    "shortscience.middleware.refuse_nul_bytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the page cache: views are counted, and HEAD answered, for cached pages too.
     "papers.viewcounts.count_views",
@@ -307,7 +308,11 @@ RATE_LIMITS = {
     "summary": (env_int("RATE_LIMIT_SUMMARIES", 30), 3600, "summary saves"),
     "comment": (env_int("RATE_LIMIT_COMMENTS", 30), 3600, "comments"),
     "vote": (env_int("RATE_LIMIT_VOTES", 200), 3600, "votes"),
-    "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "previews"),
+    # Previews and imports count their work: a unit per 4 KB of text and per 0.1 s of rendering
+    # (summaries/previewing.py), one per paper imported.
+    "preview": (env_int("RATE_LIMIT_PREVIEWS", 2000), 3600, "units of preview work"),
+    "import": (env_int("RATE_LIMIT_IMPORTS", 1000), 3600, "imported papers"),
+    "bibtex": (env_int("RATE_LIMIT_BIBTEX_UNITS", 320), 3600, "units of 64 KB of BibTeX read"),
     "email": (env_int("RATE_LIMIT_EMAILS", 5), 3600, "confirmation e-mails"),
     "report": (env_int("RATE_LIMIT_REPORTS", 20), 3600, "reports"),
     "follow": (env_int("RATE_LIMIT_FOLLOWS", 200), 3600, "follows"),
@@ -315,6 +320,8 @@ RATE_LIMITS = {
     "save": (env_int("RATE_LIMIT_SAVES", 300), 3600, "reading-list changes"),
     "lookup": (env_int("RATE_LIMIT_LOOKUPS", 60), 3600, "paper look-ups"),
 }
+# Requests doing heavy work (previews, diffs, reading BibTeX) at once, site-wide (heavywork.py).
+HEAVY_WORK_SLOTS = env_int("HEAVY_WORK_SLOTS", 2)
 # New accounts per client address and hour.
 SIGNUPS_PER_ADDRESS = env_int("SIGNUPS_PER_ADDRESS", 20)
 

@@ -12,5 +12,5 @@ for fmt, make in (("rss", rss), ("atom", atom)):
         path(f"{fmt}/paper/<bibkey:key>/", make("paper"), name=f"paper_{fmt}"),
         path(f"{fmt}/venue/<bibkey:key>/", make("venue"), name=f"venue_{fmt}"),
         path(f"{fmt}/user/<str:username>/", make("user"), name=f"user_{fmt}"),
-        path(f"{fmt}/keyword/<str:name>/", make("keyword"), name=f"keyword_{fmt}"),
+        path(f"{fmt}/keyword/<path:name>/", make("keyword"), name=f"keyword_{fmt}"),
     ]

@@ -18,6 +18,7 @@ from papers.models import Keyword, Paper, Venue
 from shortscience import pagecache
 from shortscience.links import absolute_url
 from shortscience.pagecache import tag
+from shortscience.text import strip_controls
 
 from .models import Summary
 
@@ -58,7 +59,29 @@ def mathml_only(html):
     return "".join(kept)
 
 
-class SummaryAtomFeed(Atom1Feed):
+def _clean(value):
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_clean(item) for item in value)
+    return value
+
+
+class _WithoutControls:
+    """A feed that drops the control characters XML 1.0 cannot carry, whatever a row holds."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(_clean, args), **{k: _clean(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(_clean, args), **{k: _clean(v) for k, v in kwargs.items()})
+
+
+class CleanRssFeed(_WithoutControls, Rss201rev2Feed):
+    pass
+
+
+class SummaryAtomFeed(_WithoutControls, Atom1Feed):
     """Atom with the summary as <content type="html"> rather than a <summary>."""
 
     def add_item_elements(self, handler, item):
@@ -67,7 +90,7 @@ class SummaryAtomFeed(Atom1Feed):
 
 
 class SummaryFeed(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type = CleanRssFeed
     description_template = None
 
     def summaries(self, obj):

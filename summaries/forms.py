@@ -1,7 +1,8 @@
 from django import forms
 from django.conf import settings
 
-from .models import Report
+from .models import MAX_CITATIONS, Report
+from .rendering import extract_citation_keys
 
 
 def _check_size(source):
@@ -9,6 +10,16 @@ def _check_size(source):
     if size > settings.SUMMARY_MAX_BYTES:
         raise forms.ValidationError(
             f"This text is {size // 1024} KB; the limit is {settings.SUMMARY_MAX_BYTES // 1024} KB."
+        )
+    return source
+
+
+def _check_citations(source):
+    count = len(extract_citation_keys(source))
+    if count > MAX_CITATIONS:
+        raise forms.ValidationError(
+            f"This text cites {count:,} different keys; a text can cite at most "
+            f"{MAX_CITATIONS} papers."
         )
     return source
 
@@ -35,6 +46,7 @@ class SummaryForm(forms.Form):
     def clean_source(self):
         # Browsers post textarea lines with CRLF; store what the writer typed, with plain LF.
         source = _check_size(self.cleaned_data["source"].replace("\r\n", "\n"))
+        _check_citations(source)
         if not source.strip():
             raise forms.ValidationError("A summary needs some text.")
         return source
@@ -53,7 +65,7 @@ class CommentForm(forms.Form):
         source = self.cleaned_data["source"]
         if not source.strip():
             raise forms.ValidationError("A comment needs some text.")
-        return source
+        return _check_citations(source)
 
 
 class ReportForm(forms.Form):

@@ -10,18 +10,17 @@ GitXiv read, in ShortScience's own XML namespace: `shortscience:bibtexkey`,
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.urls import reverse
-from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from .feeds import SummaryFeed, absolute, mathml_only
+from .feeds import CleanRssFeed, SummaryFeed, absolute, mathml_only
 
 NAMESPACE = "https://www.shortscience.org/ns/rss/1.0"
 EXCERPT_WORDS = 80
 ALL_PAGE_SIZE = 50
 
 
-class ShortScienceRss(Rss201rev2Feed):
+class ShortScienceRss(CleanRssFeed):
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:shortscience": NAMESPACE}
 

@@ -23,13 +23,24 @@ def hotness(score, created):
     return round(sign * order + created.timestamp() / 45000, 7)
 
 
+# More distinct \cite keys than this in one text are refused by the forms; a text saved another
+# way (the admin, an old import) has only its first ones looked up and linked.
+MAX_CITATIONS = 300
+
+
 def citation_targets(keys):
-    """Look up cited keys (bibtex keys or aliases) for the renderer in a fixed number of queries."""
-    papers = {p.bibtex_key: p for p in Paper.objects.for_listing().filter(bibtex_key__in=keys)}
-    missing = [k for k in keys if k not in papers]
-    if missing:
-        for alias in PaperAlias.objects.filter(key__in=missing).select_related("paper"):
-            papers[alias.key] = alias.paper
+    """Look up cited keys (bibtex keys or aliases) for the renderer, a few queries per batch."""
+    keys = list(keys)[:MAX_CITATIONS]
+    papers = {}
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        papers.update(
+            (p.bibtex_key, p) for p in Paper.objects.for_listing().filter(bibtex_key__in=batch)
+        )
+        missing = [k for k in batch if k not in papers]
+        if missing:
+            for alias in PaperAlias.objects.filter(key__in=missing).select_related("paper"):
+                papers[alias.key] = alias.paper
     return {
         key: rendering.CitationTarget(
             url=paper.get_absolute_url(), label=paper.citation_label, title=paper.title
@@ -257,19 +268,21 @@ class Summary(models.Model):
         self.share_token = secrets.token_urlsafe(24)
 
     def sync_citations(self, cited_keys):
+        cited_keys = [key[:255] for key in list(cited_keys)[:MAX_CITATIONS]]
         current = dict(self.citations.values_list("cited_key", "pk"))
-        stale = [pk for key, pk in current.items() if key not in cited_keys]
+        stale = [pk for key, pk in current.items() if key not in set(cited_keys)]
         if stale:
             # The papers no longer cited lose this summary from their "cited by".
             invalidation.papers_shown_changed(
                 Citation.objects.filter(pk__in=stale).values_list("paper_id", flat=True)
             )
             Citation.objects.filter(pk__in=stale).delete()
-        new = [key for key in cited_keys if key not in current]
+        new = list(dict.fromkeys(key for key in cited_keys if key not in current))
         if new:
-            found = {key: Paper.objects.find(key) for key in new}
+            found = Paper.objects.find_many(new)
             Citation.objects.bulk_create(
-                Citation(summary=self, cited_key=key, paper=found[key]) for key in new
+                (Citation(summary=self, cited_key=key, paper=found.get(key)) for key in new),
+                batch_size=500,
             )
 
     def record_revision(self, editor, note=""):

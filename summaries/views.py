@@ -16,6 +16,7 @@ from accounts.models import User
 from papers import sections
 from papers.models import Paper, Venue
 from shortscience import pagecache, ratelimit
+from shortscience.heavywork import Busy, heavy_work
 from shortscience.links import absolute_url
 from summaries.pagination import paginate
 
@@ -24,8 +25,9 @@ from .cards import summary_cards
 from .commenting import delete_comment, post_comment
 from .diffing import diff_texts
 from .forms import CommentForm, ReportForm, SummaryForm
-from .models import Comment, Revision, Summary, render_summary_source
+from .models import Comment, Revision, Summary
 from .popular import PopularToday
+from .previewing import PreviewRefused, render_preview
 from .rendering import RenderRefused
 from .reporting import file_report
 from .voting import cast_vote
@@ -109,6 +111,8 @@ def random_summary(request):
 # Writing, history, sharing, votes and comments ------------------------------------------------
 
 DRAFTS_SESSION_KEY = "summary_drafts"
+MAX_STASHED_DRAFTS = 3
+STASHES_PER_ADDRESS = 30
 UNCONFIRMED_PUBLISH = (
     "Not saved: publishing needs a confirmed e-mail address. Tick “Private” to keep it for "
     "yourself until then, and open the link we sent you (or ask for a new one in Settings)."
@@ -168,11 +172,20 @@ def _get_summary_for_restoring(request, pk):
 
 
 def _stash_draft(request, paper, data):
-    """Keep what a logged-out writer posted, so logging in again brings it back."""
-    drafts = request.session.get(DRAFTS_SESSION_KEY, {})
+    """Keep what a logged-out writer posted, so logging in again brings it back.
+
+    At most MAX_STASHED_DRAFTS per session (the newest ones) and STASHES_PER_ADDRESS an hour
+    from one address, so a logged-out script cannot grow sessions without limit."""
     source = data.get("source", "")
     if len(source.encode("utf-8")) > settings.SUMMARY_MAX_BYTES:
         return
+    address = ratelimit.client_address(request)
+    if ratelimit.exceeded("draft-stash", address, limit=STASHES_PER_ADDRESS, window=3600):
+        return
+    drafts = request.session.get(DRAFTS_SESSION_KEY, {})
+    drafts.pop(paper.bibtex_key, None)
+    while len(drafts) >= MAX_STASHED_DRAFTS:
+        drafts.pop(next(iter(drafts)))
     drafts[paper.bibtex_key] = {
         "source": source,
         "is_private": data.get("is_private") == "on",
@@ -216,10 +229,20 @@ def write(request, key):
     status = 200
     if request.method == "POST":
         form = SummaryForm(request.POST)
-        if form.is_valid():
+        try:
+            with heavy_work(wait=2.0):  # validating reads every \cite of up to 100 KB
+                valid = form.is_valid()
+        except Busy as busy:
+            messages.error(request, busy.message + " Your text is below, not saved yet.")
+            valid, status = False, 503
+        if valid:
             data = form.cleaned_data
             if "preview" in request.POST:
-                preview_html = render_summary_source(data["source"]).html
+                try:
+                    preview_html = render_preview(user=request.user, source=data["source"]).html
+                except PreviewRefused as refusal:
+                    messages.error(request, refusal.message)
+                    status = refusal.status
             elif not data["is_private"] and not request.user.may_publish:
                 form.add_error(None, UNCONFIRMED_PUBLISH)
                 status = 403
@@ -228,14 +251,18 @@ def write(request, key):
                 status = 429
             else:
                 try:
-                    saved = save_summary(
-                        paper=paper,
-                        author=request.user,
-                        source=data["source"],
-                        is_private=data["is_private"],
-                        is_anonymous=data["is_anonymous"],
-                        base_revision_id=data["base_revision"],
-                    )
+                    with heavy_work(wait=2.0):  # saving renders the text
+                        saved = save_summary(
+                            paper=paper,
+                            author=request.user,
+                            source=data["source"],
+                            is_private=data["is_private"],
+                            is_anonymous=data["is_anonymous"],
+                            base_revision_id=data["base_revision"],
+                        )
+                except Busy as busy:
+                    messages.error(request, busy.message + " Your text is below, not saved yet.")
+                    status = 503
                 except EditConflict as error:
                     conflict = error
                     summary = error.current
@@ -315,13 +342,15 @@ def preview(request):
             status=413,
             content_type="text/plain; charset=utf-8",
         )
-    if not ratelimit.allow(user=request.user, action="preview"):
-        return HttpResponse(
-            ratelimit.limit_for("preview").message,
-            status=429,
-            content_type="text/plain; charset=utf-8",
+    try:
+        rendered = render_preview(user=request.user, source=source)
+    except PreviewRefused as refusal:
+        response = HttpResponse(
+            refusal.message, status=refusal.status, content_type="text/plain; charset=utf-8"
         )
-    rendered = render_summary_source(source)
+        if refusal.retry_after:
+            response["Retry-After"] = str(refusal.retry_after)
+        return response
     if rendered.refusal:
         return HttpResponse(rendered.refusal, status=413, content_type="text/plain; charset=utf-8")
     return HttpResponse(rendered.html, content_type="text/html; charset=utf-8")
@@ -374,7 +403,15 @@ def history(request, pk):
     older = chosen("a", revisions[1] if len(revisions) > 1 else None)
     if older and newer and older.pk > newer.pk:
         older, newer = newer, older
-    diff = diff_texts(older.source, newer.source) if older and newer and older != newer else None
+    diff = None
+    if older and newer and older != newer:
+        try:
+            with heavy_work(wait=2.0):
+                diff = diff_texts(older.source, newer.source)
+        except Busy as busy:
+            return HttpResponse(
+                busy.message, status=503, headers={"Retry-After": "5"}, content_type="text/plain"
+            )
     return render(
         request,
         "summaries/history.html",

@@ -18,8 +18,9 @@
     if (status) status.textContent = text;
   }
 
-  function refresh() {
+  function refresh(attempt) {
     var ticket = ++latest;
+    attempt = attempt || 0;
     var body = new FormData();
     body.append("source", textarea.value);
     say("Updating the preview…");
@@ -31,7 +32,7 @@
     })
       .then(function (response) {
         return response.text().then(function (text) {
-          return { ok: response.ok, text: text };
+          return { ok: response.ok, text: text, retry: Number(response.headers.get("Retry-After")) };
         });
       })
       .then(function (result) {
@@ -42,6 +43,12 @@
           say("");
         } else {
           say(result.text);
+          // Busy with another preview of this text: try again a few times, then wait for typing.
+          if (result.retry > 0 && attempt < 3) {
+            setTimeout(function () {
+              if (ticket === latest) refresh(attempt + 1);
+            }, result.retry * 1000);
+          }
         }
       })
       .catch(function () {

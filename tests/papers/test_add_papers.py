@@ -82,7 +82,9 @@ def test_a_dblp_paste_gets_proper_venue_pages(logged_in):
     assert 'href="/venue/conf/nips/"' in page and 'href="/venue/conf/nips/2017/"' in page
 
 
-def test_duplicates_are_previewed_and_imported_as_aliases(logged_in):
+def test_duplicates_are_previewed_and_imported_as_aliases_by_a_moderator(client, moderator):
+    logged_in = client
+    logged_in.force_login(moderator)
     make_paper("conf/nips/VaswaniSPUJGKP17", title="Attention is All you Need", year=2017)
     page = preview(logged_in, VASWANI_CORR).content.decode()
     assert "Duplicate" in page and "the same title and year" in page
@@ -189,8 +191,8 @@ def test_a_paper_added_meanwhile_by_someone_else_is_reported_not_a_server_error(
 
     real_plan = views.plan_import
 
-    def stale_plan(parsed):
-        plan = real_plan(parsed)
+    def stale_plan(parsed, **options):
+        plan = real_plan(parsed, **options)
         if not Paper.objects.exists():  # someone else adds the paper after we planned
             make_paper("journals/nn/Schmidhuber15", title="Added meanwhile", year=2015)
         return plan

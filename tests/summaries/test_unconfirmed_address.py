@@ -48,6 +48,8 @@ def test_unconfirmed_account_cannot_comment_and_is_told_why(client, summary, new
 
 def test_unconfirmed_account_cannot_vote_and_is_told_why(client, summary, newcomer):
     client.force_login(newcomer)
+    page = client.get(summary.paper.get_absolute_url()).content.decode()
+    assert "Confirm your e-mail address to publish, comment and vote" in page
     response = client.post(
         f"/summaries/{summary.pk}/vote/", {"value": "1"}, HTTP_X_REQUESTED_WITH="fetch"
     )
