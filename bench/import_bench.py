@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from bench.pg import ensure_database  # noqa: E402
+from bench.pg import backend_cpu_seconds, ensure_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ss_bench_import"
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -65,18 +65,7 @@ def arxiv_record(number: int, rng: random.Random) -> str:
     return json.dumps(record)
 
 
-def server_cpu_seconds() -> float:
-    """CPU time used so far by our PostgreSQL backend (same machine: read from /proc)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+server_cpu_seconds = backend_cpu_seconds
 
 
 def children_cpu_seconds() -> float:

@@ -1,5 +1,7 @@
 """Benchmark databases on the PostgreSQL server: created when missing, rebuilt on request."""
 
+import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -26,3 +28,17 @@ def ensure_database(url, *, rebuild=False):
         if not exists:
             cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
+
+
+def backend_cpu_seconds() -> float:
+    """CPU time of this process's PostgreSQL backend so far (same machine: read from /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
